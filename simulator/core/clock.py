@@ -1,0 +1,142 @@
+"""The simulated clock: every time read in the simulator goes through here.
+
+The clock is stored in the database (an offset from wall time, or a frozen instant),
+so every worker process reads the same time. Time only moves forward: `advance` takes
+a positive duration and `set_clock` refuses a moment earlier than the current one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import isodate
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from simulator.core.db import UTC
+from simulator.core.models import ClockRow
+
+GLOBAL = ""
+
+
+class ClockError(ValueError):
+    """A clock change that cannot be made (time going backwards, a bad duration)."""
+
+
+def wall_now() -> dt.datetime:
+    """Real time. Only the clock and the journal's wall timestamp use it."""
+    return dt.datetime.fromtimestamp(time.time(), UTC)
+
+
+def _row(session: Session, scope: str) -> ClockRow | None:
+    return session.get(ClockRow, scope)
+
+
+def _row_for(session: Session, tenant: str | None) -> ClockRow | None:
+    if tenant:
+        rows = {r.scope: r for r in session.scalars(select(ClockRow).where(ClockRow.scope.in_((GLOBAL, tenant))))}
+        return rows.get(tenant) or rows.get(GLOBAL)
+    return _row(session, GLOBAL)
+
+
+def _read(row: ClockRow | None) -> dt.datetime:
+    if row is None:
+        return wall_now()
+    if row.frozen_at is not None:
+        return row.frozen_at
+    return wall_now() + dt.timedelta(seconds=row.offset_seconds)
+
+
+def now(session: Session, tenant: str | None = None) -> dt.datetime:
+    """Simulated now for a tenant (its own clock if it has one, else the global clock)."""
+    return _read(_row_for(session, tenant))
+
+
+def is_frozen(session: Session, tenant: str | None = None) -> bool:
+    row = _row_for(session, tenant)
+    return row is not None and row.frozen_at is not None
+
+
+def has_own_clock(session: Session, tenant: str) -> bool:
+    return _row(session, tenant) is not None
+
+
+def _ensure(session: Session, scope: str) -> ClockRow:
+    row = _row(session, scope)
+    if row is None:
+        # A tenant's own clock starts where the global clock is now.
+        start = _read(_row(session, GLOBAL)) if scope != GLOBAL else wall_now()
+        row = ClockRow(scope=scope, offset_seconds=(start - wall_now()).total_seconds(), frozen_at=None)
+        session.add(row)
+    return row
+
+
+def set_clock(
+    session: Session,
+    *,
+    scope: str = GLOBAL,
+    to: dt.datetime | None = None,
+    frozen: bool | None = None,
+    allow_backwards: bool = False,
+) -> dt.datetime:
+    """Move the clock to `to` (forward only) and/or freeze or unfreeze it. Returns the new now."""
+    row = _ensure(session, scope)
+    current = _read(row)
+    target = current if to is None else to.astimezone(UTC)
+    if target < current and not allow_backwards:
+        raise ClockError(
+            f"time only moves forward: {target.isoformat()} is before the current {current.isoformat()}"
+        )
+    keep_frozen = row.frozen_at is not None if frozen is None else frozen
+    if keep_frozen:
+        row.frozen_at = target
+    else:
+        row.frozen_at = None
+        row.offset_seconds = (target - wall_now()).total_seconds()
+    return target
+
+
+def advance(session: Session, seconds: float, *, scope: str = GLOBAL) -> tuple[dt.datetime, dt.datetime]:
+    """Move the clock forward by `seconds`. Returns (before, after)."""
+    if seconds < 0:
+        raise ClockError("time only moves forward: seconds must not be negative")
+    row = _ensure(session, scope)
+    before = _read(row)
+    after = before + dt.timedelta(seconds=seconds)
+    if row.frozen_at is not None:
+        row.frozen_at = after
+    else:
+        row.offset_seconds += seconds
+    return before, after
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in an ISO 8601 duration such as 'P30D' or 'PT1H30M' (months count as 30 days)."""
+    try:
+        value = isodate.parse_duration(text)
+    except (isodate.ISO8601Error, ValueError) as exc:
+        raise ClockError(f"not an ISO 8601 duration: {text!r}") from exc
+    if isinstance(value, isodate.Duration):
+        # Calendar months and years have no fixed length; anchor them at the epoch.
+        value = value.totimedelta(start=dt.datetime(1970, 1, 1))
+    return float(value.total_seconds())
+
+
+def parse_instant(text: str) -> dt.datetime:
+    """An ISO 8601 instant; a value without an offset is taken as UTC."""
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ClockError(f"not an ISO 8601 date-time: {text!r}") from exc
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def iso(value: dt.datetime | None, *, millis: bool = False) -> str | None:
+    """Render an instant as ISO 8601 UTC with a 'Z' suffix."""
+    if value is None:
+        return None
+    value = value.astimezone(UTC)
+    if millis:
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return value.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")

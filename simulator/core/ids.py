@@ -1,0 +1,90 @@
+"""Deterministic ids: the same seed and the same requests give the same ids.
+
+Counters live in the database (one per namespace), so several workers never hand out
+the same id; the id itself is derived from (seed, namespace, counter).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from simulator.core.models import CounterRow, MetaRow
+
+SEED_KEY = "seed"
+
+
+def get_seed(session: Session) -> int:
+    row = session.get(MetaRow, SEED_KEY)
+    return int(row.value) if row is not None else 0
+
+
+def set_seed(session: Session, seed: int) -> None:
+    row = session.get(MetaRow, SEED_KEY)
+    if row is None:
+        session.add(MetaRow(key=SEED_KEY, value=seed))
+    else:
+        row.value = seed
+
+
+def next_value(session: Session, namespace: str, *, start: int = 1) -> int:
+    """Take the next number of a namespace's counter (first value: `start`)."""
+    updated = session.execute(
+        update(CounterRow).where(CounterRow.namespace == namespace).values(value=CounterRow.value + 1).returning(CounterRow.value)
+    ).scalar_one_or_none()
+    if updated is not None:
+        return int(updated)
+    session.add(CounterRow(namespace=namespace, value=start))
+    session.flush()
+    return start
+
+
+def peek(session: Session, namespace: str) -> int | None:
+    return session.scalar(select(CounterRow.value).where(CounterRow.namespace == namespace))
+
+
+def raise_floor(session: Session, namespace: str, at_least: int) -> None:
+    """Make sure the next value is above `at_least` (used after loading fixtures with fixed ids)."""
+    row = session.get(CounterRow, namespace)
+    if row is None:
+        session.add(CounterRow(namespace=namespace, value=at_least))
+    elif row.value < at_least:
+        row.value = at_least
+
+
+def _digest(session: Session, namespace: str) -> bytes:
+    n = next_value(session, namespace)
+    return hashlib.sha256(f"{get_seed(session)}:{namespace}:{n}".encode()).digest()
+
+
+def new_uuid(session: Session, namespace: str) -> str:
+    """A random-looking version-4 UUID string, reproducible from the seed."""
+    return str(uuid.UUID(bytes=_digest(session, namespace)[:16], version=4))
+
+
+def new_object_id(session: Session, namespace: str) -> str:
+    """A 24-hex MongoDB-style ObjectId, reproducible from the seed."""
+    return _digest(session, namespace)[:12].hex()
+
+
+def new_hex(session: Session, namespace: str, length: int) -> str:
+    """A hex string of `length` characters (tokens, secrets), reproducible from the seed."""
+    out = b""
+    counter = 0
+    base = _digest(session, namespace)
+    while len(out) * 2 < length:
+        out += hashlib.sha256(base + counter.to_bytes(4, "big")).digest()
+        counter += 1
+    return out.hex()[:length]
+
+
+def derived_uuid(*parts: str) -> str:
+    """A stable UUID derived from names (fixture rows without an explicit id)."""
+    return str(uuid.UUID(bytes=hashlib.sha256(":".join(parts).encode()).digest()[:16], version=4))
+
+
+def derived_object_id(*parts: str) -> str:
+    return hashlib.sha256(":".join(parts).encode()).digest()[:12].hex()

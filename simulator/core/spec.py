@@ -1,0 +1,75 @@
+"""Bundled OpenAPI specs: loading them and describing their operations.
+
+The spec is the contract: routes are registered from it and every request is
+validated against it before the handler runs.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+# The specs live at the top of the source tree (`specs/`); a wheel carries a copy in the package.
+_SOURCE_SPECS = Path(__file__).resolve().parents[2] / "specs"
+SPEC_DIR = _SOURCE_SPECS if _SOURCE_SPECS.is_dir() else Path(__file__).resolve().parents[1] / "specs"
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+
+
+def spec_path(filename: str) -> Path:
+    return SPEC_DIR / filename
+
+
+@functools.cache
+def load_spec(filename: str) -> dict[str, Any]:
+    """The parsed spec (read once per process; treat it as read-only)."""
+    with spec_path(filename).open(encoding="utf-8") as fh:
+        doc = yaml.load(fh, Loader=yaml.CSafeLoader)
+    if not isinstance(doc, dict):
+        raise ValueError(f"{filename}: not an OpenAPI document")
+    return doc
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of a vendor spec."""
+
+    operation_id: str
+    method: str  # upper case
+    path: str  # as in the spec, e.g. /api/public/v1/training/enrollments/{id}
+    security: list[dict[str, list[str]]]  # [] = no auth; [{scheme: scopes}, ...] = any one of these
+    provenance: str  # "documented" | "inferred"
+    raw: dict[str, Any] = field(repr=False, hash=False, compare=False)
+
+    @property
+    def public(self) -> bool:
+        return not self.security
+
+    @property
+    def scopes(self) -> frozenset[str]:
+        """Every scope any security requirement of this operation names."""
+        return frozenset(s for req in self.security for scopes in req.values() for s in scopes)
+
+
+def operations(doc: dict[str, Any]) -> list[Operation]:
+    default_security = doc.get("security", [])
+    out = []
+    for path, item in doc.get("paths", {}).items():
+        for method in HTTP_METHODS:
+            op = item.get(method)
+            if op is None:
+                continue
+            out.append(
+                Operation(
+                    operation_id=op["operationId"],
+                    method=method.upper(),
+                    path=path,
+                    security=op.get("security", default_security),
+                    provenance=op.get("x-provenance", "documented"),
+                    raw=op,
+                )
+            )
+    return out

@@ -1,0 +1,32 @@
+"""Typed settings, filled from command-line flags and LMS_SIM_* environment variables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_DB = ".var/lms-sim.db"
+DEFAULT_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "demo"
+
+
+@dataclass
+class Settings:
+    db: str = DEFAULT_DB  # SQLite path or any SQLAlchemy URL
+    fixtures: Path | None = DEFAULT_FIXTURES  # file or folder; None = start empty
+    fresh: bool = False  # drop stored state and reload the fixtures at start
+    seed: int = 0  # seeds deterministic ids (and fault probabilities)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    log_level: str = "warning"
+    admin_token: str | None = None  # when set, /_sim requires "Authorization: Bearer <token>"
+    validate_responses: bool = False  # check every response against the spec; mismatches become 500s
+    contract_mode: str = "strict"  # strict: reject requests that violate the spec; lax: record only
+    journal_bodies: bool = True  # keep request/response bodies in the journal
+    journal_body_limit: int = 65_536  # bytes of each body kept in the journal
+    # Per-vendor options, e.g. {"msportal": {"rate_limit_per_minute": 600}}.
+    vendor_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def option(self, vendor: str, name: str, default: Any) -> Any:
+        return self.vendor_options.get(vendor, {}).get(name, default)
