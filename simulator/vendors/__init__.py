@@ -6,9 +6,7 @@ import importlib
 
 from simulator.core.vendor import VendorPlugin
 
-VENDOR_MODULES: tuple[str, ...] = (
-    "simulator.vendors.msportal",
-)
+VENDOR_MODULES: tuple[str, ...] = ("simulator.vendors.msportal",)
 
 
 def all_vendors() -> list[VendorPlugin]:
