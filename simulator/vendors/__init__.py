@@ -6,7 +6,9 @@ import importlib
 
 from simulator.core.vendor import VendorPlugin
 
-VENDOR_MODULES: tuple[str, ...] = ("simulator.vendors.msportal",)
+VENDOR_MODULES: tuple[str, ...] = (
+    "simulator.vendors.msportal",
+)
 
 
 def all_vendors() -> list[VendorPlugin]:
