@@ -23,8 +23,10 @@ from sqlalchemy import (
     bindparam,
     case,
     delete,
+    false,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -286,10 +288,15 @@ class EnrollmentFilter:
     search: str | None = None
 
 
-def like_pattern(text: str) -> str:
-    """A LIKE pattern that matches `text` literally anywhere (wildcards in it are escaped)."""
+def text_match(columns: Sequence[Any], text: str) -> ColumnElement[bool]:
+    """Columns containing `text` literally: LIKE wildcards in it are escaped, and a NUL
+    (which SQLite's LIKE would read as the end of the pattern, matching everything)
+    matches nothing, as no stored name contains one."""
+    if "\x00" in text:
+        return false()
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    pattern = f"%{escaped}%"
+    return or_(*(column.like(pattern, escape="\\") for column in columns))
 
 
 def list_enrollments(
@@ -306,8 +313,7 @@ def list_enrollments(
     if flt.types:
         conditions.append(DoceboCourse.type.in_(flt.types))
     if flt.search:
-        pattern = like_pattern(flt.search)
-        conditions.append(DoceboCourse.name.like(pattern, escape="\\") | DoceboCourse.code.like(pattern, escape="\\"))
+        conditions.append(text_match((DoceboCourse.name, DoceboCourse.code), flt.search))
     joined = (
         select(DoceboEnrollment, DoceboCourse, DoceboUser.username)
         .join(DoceboCourse, and_(DoceboCourse.tenant == DoceboEnrollment.tenant, DoceboCourse.id == DoceboEnrollment.course_id))

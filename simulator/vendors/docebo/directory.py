@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
-from simulator.vendors.docebo.backend import like_pattern
+from simulator.vendors.docebo.backend import text_match
 from simulator.vendors.docebo.models import DoceboCourse, DoceboUser
 
 T = TypeVar("T", DoceboCourse, DoceboUser)
@@ -23,10 +23,8 @@ def _page(session: Session, query: Select[T], order: Any, page: int, page_size: 
 def list_users(session: Session, tenant: str, *, search: str | None, page: int, page_size: int) -> tuple[list[DoceboUser], int]:
     conditions: list[ColumnElement[bool]] = [DoceboUser.tenant == tenant]
     if search:
-        pattern = like_pattern(search)
-        conditions.append(
-            or_(*(column.like(pattern, escape="\\") for column in (DoceboUser.username, DoceboUser.email, DoceboUser.firstname, DoceboUser.lastname)))
-        )
+        columns = (DoceboUser.username, DoceboUser.email, DoceboUser.firstname, DoceboUser.lastname)
+        conditions.append(text_match(columns, search))
     return _page(session, select(DoceboUser).where(*conditions), DoceboUser.id, page, page_size)
 
 
@@ -35,8 +33,7 @@ def list_courses(
 ) -> tuple[list[DoceboCourse], int]:
     conditions: list[ColumnElement[bool]] = [DoceboCourse.tenant == tenant]
     if search:
-        pattern = like_pattern(search)
-        conditions.append(or_(DoceboCourse.name.like(pattern, escape="\\"), DoceboCourse.code.like(pattern, escape="\\")))
+        conditions.append(text_match((DoceboCourse.name, DoceboCourse.code), search))
     if types:
         conditions.append(DoceboCourse.type.in_(types))
     return _page(session, select(DoceboCourse).where(*conditions), DoceboCourse.id, page, page_size)

@@ -88,6 +88,9 @@ class Caller:
     def __call__(self, operation_id: str, *, token: str | None = None, **kwargs: Any) -> Reply:
         if token is not None:
             kwargs.setdefault("headers", {})["Authorization"] = f"Bearer {token}"
+        # The pipeline commits between requests; the session does not autoflush, so flush
+        # what the test (clock changes) or the previous call left pending.
+        self.session.flush()
         ctx = self.context(operation_id, **kwargs)
         op = OPERATIONS[operation_id]
         try:
