@@ -68,7 +68,9 @@ def credentials(session: Session) -> list[Credential]:
     out: list[Credential] = []
     for client in session.scalars(select(DoceboClient).order_by(DoceboClient.tenant, DoceboClient.client_id)):
         admins = session.scalars(
-            select(DoceboUser).where(DoceboUser.tenant == client.tenant, DoceboUser.password.is_not(None)).order_by(DoceboUser.id)
+            select(DoceboUser)
+            .where(DoceboUser.tenant == client.tenant, DoceboUser.password.is_not(None))
+            .order_by(DoceboUser.id)
         ).all()
         values = {"client_id": client.client_id, "client_secret": client.client_secret}
         if admins:
@@ -95,5 +97,6 @@ VENDOR = VendorPlugin(
     validation_error=validation_error,
     load_tenant=load_tenant,
     credentials=credentials,
+    secret_operations=frozenset({"requestToken"}),
     extra={"rate_limit_profiles": sorted(RATE_LIMIT_PROFILES), "set_rate_limit_profile": set_rate_limit_profile},
 )

@@ -147,7 +147,12 @@ class NewEnrollment:
 
 
 def enroll_many(
-    session: Session, tenant: str, now: dt.datetime, course_ids: Sequence[int], user_ids: Sequence[int], spec: NewEnrollment
+    session: Session,
+    tenant: str,
+    now: dt.datetime,
+    course_ids: Sequence[int],
+    user_ids: Sequence[int],
+    spec: NewEnrollment,
 ) -> Outcome:
     course_ids, user_ids = unique(course_ids), unique(user_ids)
     check_user_cap(user_ids)
@@ -175,7 +180,9 @@ def enroll_many(
     return outcome
 
 
-def enroll_one(session: Session, tenant: str, now: dt.datetime, course_id: int, user_id: int, spec: NewEnrollment) -> DoceboEnrollment:
+def enroll_one(
+    session: Session, tenant: str, now: dt.datetime, course_id: int, user_id: int, spec: NewEnrollment
+) -> DoceboEnrollment:
     """Enroll one user: unknown ids are 404, an existing enrollment is a 409 (inferred)."""
     require_course(session, tenant, course_id)
     require_user(session, tenant, user_id)
@@ -213,7 +220,12 @@ def update_values(changes: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
 
 
 def update_many(
-    session: Session, tenant: str, now: dt.datetime, course_ids: Sequence[int], user_ids: Sequence[int], changes: dict[str, Any]
+    session: Session,
+    tenant: str,
+    now: dt.datetime,
+    course_ids: Sequence[int],
+    user_ids: Sequence[int],
+    changes: dict[str, Any],
 ) -> Outcome:
     """PUT /learn/v1/enrollments: apply `changes` to every enrolled course x user pair."""
     course_ids, user_ids = unique(course_ids), unique(user_ids)
@@ -228,7 +240,9 @@ def update_many(
     return outcome
 
 
-def update_one(session: Session, tenant: str, now: dt.datetime, course_id: int, user_id: int, changes: dict[str, Any]) -> None:
+def update_one(
+    session: Session, tenant: str, now: dt.datetime, course_id: int, user_id: int, changes: dict[str, Any]
+) -> None:
     require_enrollment(session, tenant, course_id, user_id)
     update_many(session, tenant, now, [course_id], [user_id], changes)
 
@@ -316,13 +330,17 @@ def list_enrollments(
         conditions.append(text_match((DoceboCourse.name, DoceboCourse.code), flt.search))
     joined = (
         select(DoceboEnrollment, DoceboCourse, DoceboUser.username)
-        .join(DoceboCourse, and_(DoceboCourse.tenant == DoceboEnrollment.tenant, DoceboCourse.id == DoceboEnrollment.course_id))
+        .join(
+            DoceboCourse,
+            and_(DoceboCourse.tenant == DoceboEnrollment.tenant, DoceboCourse.id == DoceboEnrollment.course_id),
+        )
         .join(DoceboUser, and_(DoceboUser.tenant == DoceboEnrollment.tenant, DoceboUser.id == DoceboEnrollment.user_id))
         .where(*conditions)
     )
     total = session.scalar(select(func.count()).select_from(joined.subquery())) or 0
     rows = session.execute(
-        joined.order_by(DoceboEnrollment.course_id, DoceboEnrollment.user_id).limit(page_size).offset((page - 1) * page_size)
+        joined.order_by(DoceboEnrollment.course_id, DoceboEnrollment.user_id)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
     ).all()
     return [(row[0], row[1], row[2]) for row in rows], total
-

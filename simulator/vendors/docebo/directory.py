@@ -20,7 +20,9 @@ def _page(session: Session, query: Select[T], order: Any, page: int, page_size: 
     return list(rows), total
 
 
-def list_users(session: Session, tenant: str, *, search: str | None, page: int, page_size: int) -> tuple[list[DoceboUser], int]:
+def list_users(
+    session: Session, tenant: str, *, search: str | None, page: int, page_size: int
+) -> tuple[list[DoceboUser], int]:
     conditions: list[ColumnElement[bool]] = [DoceboUser.tenant == tenant]
     if search:
         columns = (DoceboUser.username, DoceboUser.email, DoceboUser.firstname, DoceboUser.lastname)

@@ -26,9 +26,17 @@ VERSION_HEADERS = {
     "X-Docebo-Api-Version": API_VERSION,
     "Access-Control-Expose-Headers": "X-Docebo-Api-Version",
 }
-TOKEN_OPERATION = "requestToken"
+TOKEN_OPERATION = "requestToken"  # noqa: S105 - an operationId, not a secret
 OAUTH_ERRORS = frozenset(
-    {"invalid_request", "invalid_client", "invalid_grant", "unauthorized_client", "unsupported_grant_type", "invalid_scope", "invalid_token"}
+    {
+        "invalid_request",
+        "invalid_client",
+        "invalid_grant",
+        "unauthorized_client",
+        "unsupported_grant_type",
+        "invalid_scope",
+        "invalid_token",
+    }
 )
 MAX_USERS_PER_CALL = 1000
 
@@ -54,7 +62,9 @@ def invalid_token(description: str) -> ApiError:
         401,
         description,
         code="invalid_token",
-        headers={"WWW-Authenticate": f'Bearer realm="Service", error="invalid_token", error_description="{description}"'},
+        headers={
+            "WWW-Authenticate": f'Bearer realm="Service", error="invalid_token", error_description="{description}"'
+        },
     )
 
 

@@ -56,12 +56,19 @@ def _load_clients(fx: FixtureContext, tenant: str, section: Mapping[str, Any], w
     for path, entry in items(section, "clients", where):
         client_id = require(entry, "client_id", path, str)
         if fx.session.get(DoceboClient, client_id) is not None:
-            raise FixtureError(f"{path}.client_id", f"{client_id!r} is already used (client ids are unique across tenants)")
+            raise FixtureError(
+                f"{path}.client_id", f"{client_id!r} is already used (client ids are unique across tenants)"
+            )
         grants = optional(entry, "grants", path, list, list(GRANTS))
         for i, grant in enumerate(grants):
             one_of(grant, GRANTS, f"{path}.grants[{i}]")
         fx.session.add(
-            DoceboClient(tenant=tenant, client_id=client_id, client_secret=require(entry, "client_secret", path, str), grants=list(grants))
+            DoceboClient(
+                tenant=tenant,
+                client_id=client_id,
+                client_secret=require(entry, "client_secret", path, str),
+                grants=list(grants),
+            )
         )
         fx.session.flush()
 
@@ -131,7 +138,9 @@ def _load_enrollments(
         if (course_id, user_id) in seen:
             raise FixtureError(path, f"user {user_id} is enrolled twice in course {course_id}")
         seen.add((course_id, user_id))
-        status = _code(entry.get("status", states.SUBSCRIBED), states.STATUS_CODES, states.STATUS_NAMES, f"{path}.status")
+        status = _code(
+            entry.get("status", states.SUBSCRIBED), states.STATUS_CODES, states.STATUS_NAMES, f"{path}.status"
+        )
         level = _code(entry.get("level", states.STUDENT), states.LEVEL_CODES, states.LEVEL_NAMES, f"{path}.level")
 
         def when(key: str, default: Any = None, entry: Mapping[str, Any] = entry, path: str = path) -> Any:

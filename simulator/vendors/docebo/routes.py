@@ -21,7 +21,15 @@ operations = OperationTable()
 MAX_ID = 2_147_483_647
 DEFAULT_PAGE_SIZE = 200
 DATE_FIELDS = frozenset(
-    {"date_complete", "date_begin_validity", "date_expire_validity", "date_inscr", "date_first_access", "date_last_access", "requesting_unsubscribe_date"}
+    {
+        "date_complete",
+        "date_begin_validity",
+        "date_expire_validity",
+        "date_inscr",
+        "date_first_access",
+        "date_last_access",
+        "requesting_unsubscribe_date",
+    }
 )
 
 
@@ -51,7 +59,10 @@ def _ids(body: Mapping[str, Any], *names: str) -> list[int]:
             continue
         given = True
         if not isinstance(value, list) or not all(_is_id(v) for v in value):
-            raise bad_request(f"{name} must be a list of ids", details=[{"field": name, "message": "must be a list of positive integers"}])
+            raise bad_request(
+                f"{name} must be a list of ids",
+                details=[{"field": name, "message": "must be a list of positive integers"}],
+            )
         found.extend(value)
     if not given or not found:
         raise bad_request(f"{names[0]} is required", details=[{"field": names[0], "message": "is required"}])
@@ -104,7 +115,11 @@ def _pair(pair: backend.Pair) -> dict[str, int]:
 
 
 def _messages(outcome: backend.Outcome) -> list[str]:
-    return [f"{reason}: user {user_id}, course {course_id}" for reason, pairs in outcome.failed.items() for course_id, user_id in pairs]
+    return [
+        f"{reason}: user {user_id}, course {course_id}"
+        for reason, pairs in outcome.failed.items()
+        for course_id, user_id in pairs
+    ]
 
 
 def _enroll_body(outcome: backend.Outcome) -> dict[str, Any]:
@@ -251,7 +266,9 @@ def _search_text(ctx: RequestContext) -> str | None:
 @operations("listUsers")
 def list_users(ctx: RequestContext) -> Reply:
     page, page_size = _page_args(ctx)
-    users, total = directory.list_users(ctx.session, ctx.tenant, search=_search_text(ctx), page=page, page_size=page_size)
+    users, total = directory.list_users(
+        ctx.session, ctx.tenant, search=_search_text(ctx), page=page, page_size=page_size
+    )
     return _reply(wire.page([wire.user_item(u) for u in users], count=total, page_number=page, page_size=page_size))
 
 
@@ -265,7 +282,9 @@ def get_user(ctx: RequestContext) -> Reply:
 def list_courses(ctx: RequestContext) -> Reply:
     page, page_size = _page_args(ctx)
     types = [str(t) for t in _query_list(ctx, "type")]
-    courses, total = directory.list_courses(ctx.session, ctx.tenant, search=_search_text(ctx), types=types, page=page, page_size=page_size)
+    courses, total = directory.list_courses(
+        ctx.session, ctx.tenant, search=_search_text(ctx), types=types, page=page, page_size=page_size
+    )
     return _reply(wire.page([wire.course_item(c) for c in courses], count=total, page_number=page, page_size=page_size))
 
 

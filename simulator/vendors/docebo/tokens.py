@@ -31,7 +31,7 @@ ACCESS_TOKEN_SECONDS = 3600
 REFRESH_TOKEN_SECONDS = 14 * 24 * 3600
 SCOPE = "api"
 GRANTS = ("password", "client_credentials", "refresh_token")
-TOKEN_NAMESPACE = "docebo.token"
+TOKEN_NAMESPACE = "docebo.token"  # noqa: S105 - an id-counter namespace, not a secret
 
 
 @dataclass(frozen=True)
@@ -78,10 +78,14 @@ def _client(session: Session, form: Mapping[str, Any], headers: Mapping[str, str
     return client
 
 
-def _grant(session: Session, ctx: RequestContext, form: Mapping[str, Any], client: DoceboClient, grant_type: str) -> Grant:
+def _grant(
+    session: Session, ctx: RequestContext, form: Mapping[str, Any], client: DoceboClient, grant_type: str
+) -> Grant:
     if grant_type == "password":
         username, password = _required(form, "username"), _required(form, "password")
-        user = session.scalar(select(DoceboUser).where(DoceboUser.tenant == client.tenant, DoceboUser.username == username))
+        user = session.scalar(
+            select(DoceboUser).where(DoceboUser.tenant == client.tenant, DoceboUser.username == username)
+        )
         if user is None or not user.active or user.password is None or user.password != password:
             raise oauth_error(400, "invalid_grant", "Invalid username and password combination")
         return Grant(client, user.id, with_refresh=True)
@@ -116,7 +120,12 @@ def issue(ctx: RequestContext, form: Mapping[str, Any]) -> dict[str, Any]:
     grant = _grant(session, ctx, form, client, grant_type)
     now = ctx.now()
     access = _store(ctx, grant, "access", now, ACCESS_TOKEN_SECONDS)
-    body: dict[str, Any] = {"access_token": access, "expires_in": ACCESS_TOKEN_SECONDS, "token_type": "Bearer", "scope": SCOPE}
+    body: dict[str, Any] = {
+        "access_token": access,
+        "expires_in": ACCESS_TOKEN_SECONDS,
+        "token_type": "Bearer",
+        "scope": SCOPE,
+    }
     if grant.with_refresh:
         body["refresh_token"] = _store(ctx, grant, "refresh", now, REFRESH_TOKEN_SECONDS)
     return body
@@ -154,4 +163,3 @@ def principal_for(row: DoceboToken, session: Session) -> Principal:
         scopes=frozenset({row.scope}),
         extra={"client_id": row.client_id, "user_id": row.user_id},
     )
-

@@ -113,7 +113,9 @@ def enrollment_record(enrollment: DoceboEnrollment, course: DoceboCourse) -> dic
         "date_last_access": date(enrollment.date_last_access),
         "course_complete_date": date(enrollment.date_complete),
         "lang_code": course.lang_code,
-        "enrollment_fields": [{"id": key, "value": value} for key, value in sorted(enrollment.enrollment_fields.items())],
+        "enrollment_fields": [
+            {"id": key, "value": value} for key, value in sorted(enrollment.enrollment_fields.items())
+        ],
     }
 
 

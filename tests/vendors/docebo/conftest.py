@@ -107,7 +107,13 @@ class Caller:
         if tenant not in self.tokens:
             reply = self(
                 "requestToken",
-                body={"grant_type": "password", "client_id": f"{tenant}-client", "client_secret": f"{tenant}-secret", "username": "api.admin", "password": "Passw0rd!"},
+                body={
+                    "grant_type": "password",
+                    "client_id": f"{tenant}-client",
+                    "client_secret": f"{tenant}-secret",
+                    "username": "api.admin",
+                    "password": "Passw0rd!",
+                },
             )
             assert reply.status == 200, reply.body
             self.tokens[tenant] = reply.body["access_token"]

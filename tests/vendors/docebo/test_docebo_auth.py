@@ -67,14 +67,18 @@ def test_token_errors_are_rfc6749_bodies(call: Any, fields: dict[str, str], erro
 def test_a_globex_user_cannot_log_in_with_the_acme_client(call: Any) -> None:
     # api.admin exists in both tenants with the same password: the client decides the tenant.
     acme = token_request(call, grant_type="password", **ACME, **ADMIN).body["access_token"]
-    globex = token_request(call, grant_type="password", client_id="globex-client", client_secret="globex-secret", **ADMIN)
+    globex = token_request(
+        call, grant_type="password", client_id="globex-client", client_secret="globex-secret", **ADMIN
+    )
     acme_users = call("listUsers", token=acme).body["data"]["items"]
     globex_users = call("listUsers", token=globex.body["access_token"]).body["data"]["items"]
     assert {u["email"].split("@")[1] for u in acme_users} == {"acme.example"}
     assert {u["email"].split("@")[1] for u in globex_users} == {"globex.example"}
 
 
-@pytest.mark.parametrize("header", [None, "Bearer", "Bearer 0123456789abcdef0123456789abcdef01234567", "Basic abc", "bearer"])
+@pytest.mark.parametrize(
+    "header", [None, "Bearer", "Bearer 0123456789abcdef0123456789abcdef01234567", "Basic abc", "bearer"]
+)
 def test_missing_or_unknown_token_is_401(call: Any, header: str | None) -> None:
     headers = {} if header is None else {"Authorization": header}
     reply = call("listEnrollments", headers=headers)
@@ -118,7 +122,11 @@ def test_refresh_gives_a_new_pair_and_spends_the_old_refresh_token(session: Sess
 def test_a_refresh_token_is_bound_to_its_client(call: Any) -> None:
     first = token_request(call, grant_type="password", **ACME, **ADMIN).body
     other = token_request(
-        call, grant_type="refresh_token", refresh_token=first["refresh_token"], client_id="globex-client", client_secret="globex-secret"
+        call,
+        grant_type="refresh_token",
+        refresh_token=first["refresh_token"],
+        client_id="globex-client",
+        client_secret="globex-secret",
     )
     assert other.status == 400 and other.body["error"] == "invalid_grant"
 
@@ -144,16 +152,25 @@ def test_documented_rate_limit_profile_allows_1000_calls_per_hour(session: Sessi
     token = call.token()  # issued before the limit is on: not counted
     set_rate_limit_profile(session, "documented")
     headers = {"X-Forwarded-For": "203.0.113.7"}
-    statuses = [call("getCourse", token=token, path_params={"course_id": 101}, headers=headers).status for _ in range(1000)]
+    statuses = [
+        call("getCourse", token=token, path_params={"course_id": 101}, headers=headers).status for _ in range(1000)
+    ]
     assert set(statuses) == {200}
     limited = call("getCourse", token=token, path_params={"course_id": 101}, headers=headers)
     assert limited.status == 429
     assert int(limited.headers["Retry-After"]) >= 1
     assert limited.body["version"] == "1.0.0" and "1000" in limited.body["message"]
     # Another IP has its own budget; the next hour starts afresh.
-    assert call("getCourse", token=token, path_params={"course_id": 101}, headers={"X-Forwarded-For": "198.51.100.1"}).status == 200
+    assert (
+        call(
+            "getCourse", token=token, path_params={"course_id": 101}, headers={"X-Forwarded-For": "198.51.100.1"}
+        ).status
+        == 200
+    )
     clock.advance(session, 3600)
-    token = call("requestToken", body={"grant_type": "client_credentials", **ACME}, headers=headers).body["access_token"]
+    token = call("requestToken", body={"grant_type": "client_credentials", **ACME}, headers=headers).body[
+        "access_token"
+    ]
     assert call("getCourse", token=token, path_params={"course_id": 101}, headers=headers).status == 200
 
 

@@ -20,9 +20,15 @@ NOW = dt.datetime(2026, 11, 20, 9, 30, tzinfo=UTC)  # the frozen clock of the `c
 def add_users(session: Session, count: int, *, enroll_in: tuple[int, ...] = ()) -> list[int]:
     """`count` extra acme users (ids from MANY_BASE), optionally enrolled in some courses."""
     ids = list(range(MANY_BASE, MANY_BASE + count))
-    session.execute(insert(DoceboUser), [{"tenant": "acme", "id": i, "username": f"bulk{i}", "created_at": NOW} for i in ids])
+    session.execute(
+        insert(DoceboUser), [{"tenant": "acme", "id": i, "username": f"bulk{i}", "created_at": NOW} for i in ids]
+    )
     if enroll_in:
-        rows = [{"tenant": "acme", "course_id": c, "user_id": i, "date_inscr": NOW, "enrollment_fields": {}} for c in enroll_in for i in ids]
+        rows = [
+            {"tenant": "acme", "course_id": c, "user_id": i, "date_inscr": NOW, "enrollment_fields": {}}
+            for c in enroll_in
+            for i in ids
+        ]
         session.execute(insert(DoceboEnrollment), rows)
     return ids
 
@@ -30,7 +36,9 @@ def add_users(session: Session, count: int, *, enroll_in: tuple[int, ...] = ()) 
 def statuses(session: Session, user_ids: list[int], course_ids: tuple[int, ...]) -> dict[tuple[int, int], int]:
     rows = session.execute(
         select(DoceboEnrollment.course_id, DoceboEnrollment.user_id, DoceboEnrollment.status).where(
-            DoceboEnrollment.tenant == "acme", DoceboEnrollment.user_id.in_(user_ids), DoceboEnrollment.course_id.in_(course_ids)
+            DoceboEnrollment.tenant == "acme",
+            DoceboEnrollment.user_id.in_(user_ids),
+            DoceboEnrollment.course_id.in_(course_ids),
         )
     )
     return {(c, u): s for c, u, s in rows}
@@ -39,7 +47,9 @@ def statuses(session: Session, user_ids: list[int], course_ids: tuple[int, ...])
 @pytest.mark.parametrize("count", [999, 1000])
 def test_up_to_1000_users_are_updated(session: Session, call: Any, count: int) -> None:
     users = add_users(session, count, enroll_in=(101, 102))
-    reply = call("updateEnrollments", token=call.token(), body={"user_ids": users, "course_ids": [101, 102], "status": 1})
+    reply = call(
+        "updateEnrollments", token=call.token(), body={"user_ids": users, "course_ids": [101, 102], "status": 1}
+    )
     assert reply.status == 200
     assert len(reply.body["data"]["updated"]) == 2 * count
     assert reply.body["data"]["not_updated"] == []
@@ -61,14 +71,20 @@ def test_the_cap_counts_distinct_users_across_both_spellings(session: Session, c
     reply = call("updateEnrollments", token=call.token(), body=body)
     assert reply.status == 400
     # The same 1,000 users listed twice are still 1,000 users.
-    reply = call("updateEnrollments", token=call.token(), body={"user_ids": users[:1000] + users[:1000], "course_ids": [101], "status": 3})
+    reply = call(
+        "updateEnrollments",
+        token=call.token(),
+        body={"user_ids": users[:1000] + users[:1000], "course_ids": [101], "status": 3},
+    )
     assert reply.status == 200
     assert len(reply.body["data"]["updated"]) == 1000
 
 
 def test_every_course_applies_to_every_user(session: Session, call: Any) -> None:
     users = add_users(session, 3, enroll_in=(101, 102, 103))
-    reply = call("updateEnrollments", token=call.token(), body={"user_ids": users, "course_ids": [101, 103], "level": 4})
+    reply = call(
+        "updateEnrollments", token=call.token(), body={"user_ids": users, "course_ids": [101, 103], "level": 4}
+    )
     assert reply.status == 200
     updated = {(p["course_id"], p["user_id"]) for p in reply.body["data"]["updated"]}
     assert updated == {(c, u) for c in (101, 103) for u in users}
@@ -98,7 +114,10 @@ def test_pairs_not_enrolled_are_reported_with_200(session: Session, call: Any) -
     assert {(p["course_id"], p["user_id"]) for p in data["updated"]} == {(101, u) for u in enrolled} | (
         {(101, outsider)} if statuses(session, [outsider], (101,)) else set()
     )
-    reasons = {entry["validation_errors"][0]["ids"][0]["messages"][0]: entry["invalid_enrollments"] for entry in data["not_updated"]}
+    reasons = {
+        entry["validation_errors"][0]["ids"][0]["messages"][0]: entry["invalid_enrollments"]
+        for entry in data["not_updated"]
+    }
     assert {"course_id": 106, "user_id": enrolled[0]} in reasons[backend.NOT_ENROLLED]
     assert {"course_id": 999, "user_id": outsider} in reasons[backend.UNKNOWN_COURSE]
     # Nothing was created for the not-enrolled pairs.
@@ -122,7 +141,9 @@ def test_missing_targets_is_a_400(call: Any) -> None:
 def completion(session: Session, course_id: int, user_id: int) -> tuple[int, dt.datetime | None, bool]:
     row = session.execute(
         select(DoceboEnrollment.status, DoceboEnrollment.date_complete, DoceboEnrollment.waiting).where(
-            DoceboEnrollment.tenant == "acme", DoceboEnrollment.course_id == course_id, DoceboEnrollment.user_id == user_id
+            DoceboEnrollment.tenant == "acme",
+            DoceboEnrollment.course_id == course_id,
+            DoceboEnrollment.user_id == user_id,
         )
     ).one()
     return row[0], row[1], row[2]
@@ -148,18 +169,35 @@ def test_an_already_completed_enrollment_keeps_its_date(session: Session, call: 
     # 12301 completed course 101 in the demo data, before NOW.
     status, before, _ = completion(session, 101, 12301)
     assert status == 2 and before is not None and before < NOW
-    assert call("updateEnrollments", token=call.token(), body={"user_ids": [12301], "course_ids": [101], "status": 2}).status == 200
+    assert (
+        call(
+            "updateEnrollments", token=call.token(), body={"user_ids": [12301], "course_ids": [101], "status": 2}
+        ).status
+        == 200
+    )
     assert completion(session, 101, 12301)[1] == before
 
 
 def test_leaving_completed_clears_the_date_and_negative_status_waits(session: Session, call: Any) -> None:
-    assert call("updateEnrollments", token=call.token(), body={"user_ids": [12301], "course_ids": [101], "status": -2}).status == 200
+    assert (
+        call(
+            "updateEnrollments", token=call.token(), body={"user_ids": [12301], "course_ids": [101], "status": -2}
+        ).status
+        == 200
+    )
     assert completion(session, 101, 12301) == (-2, None, True)
-    assert call("updateEnrollments", token=call.token(), body={"user_ids": [12301], "course_ids": [101], "status": 0}).status == 200
+    assert (
+        call(
+            "updateEnrollments", token=call.token(), body={"user_ids": [12301], "course_ids": [101], "status": 0}
+        ).status
+        == 200
+    )
     assert completion(session, 101, 12301) == (0, None, False)
 
 
-@pytest.mark.parametrize("bad", ["2026-02-30 12:00:00", "2026-03-14T12:00:00", "14/03/2026", "2026-13-01", "", 20260314])
+@pytest.mark.parametrize(
+    "bad", ["2026-02-30 12:00:00", "2026-03-14T12:00:00", "14/03/2026", "2026-13-01", "", 20260314]
+)
 def test_an_invalid_date_is_a_400_and_changes_nothing(session: Session, call: Any, bad: object) -> None:
     before = completion(session, 102, 12301)
     body = {"user_ids": [12301], "course_ids": [102], "status": 2, "date_complete": bad}
@@ -188,7 +226,11 @@ def test_the_update_runs_as_a_few_set_based_statements(session: Session, call: A
     engine = session.get_bind()
     event.listen(engine, "before_cursor_execute", count)
     try:
-        reply = call("updateEnrollments", token=token, body={"user_ids": users, "course_ids": [101, 102, 103, 104, 105], "status": 2})
+        reply = call(
+            "updateEnrollments",
+            token=token,
+            body={"user_ids": users, "course_ids": [101, 102, 103, 104, 105], "status": 2},
+        )
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert reply.status == 200 and len(reply.body["data"]["updated"]) == 5000
@@ -196,4 +238,7 @@ def test_the_update_runs_as_a_few_set_based_statements(session: Session, call: A
     # One SELECT of the existing pairs and one UPDATE: no per-row statements.
     assert len(on_enrollments) == 2, on_enrollments
     assert on_enrollments[1].startswith("UPDATE docebo_enrollments")
-    assert session.scalar(select(func.count()).where(DoceboEnrollment.user_id.in_(users), DoceboEnrollment.status == 2)) == 5000
+    assert (
+        session.scalar(select(func.count()).where(DoceboEnrollment.user_id.in_(users), DoceboEnrollment.status == 2))
+        == 5000
+    )

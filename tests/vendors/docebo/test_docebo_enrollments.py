@@ -26,13 +26,22 @@ def enrolled(session: Session, course_id: int, user_id: int, tenant: str = "acme
 def test_bulk_enroll_every_user_in_every_course(session: Session, call: Any) -> None:
     # 12321 and 12322 have no enrollments in the demo data.
     assert count(session, user_id=12321) == count(session, user_id=12322) == 0
-    body = {"user_ids": [12321, 12322], "course_ids": [101, 106], "level": 6, "date_expire_validity": "2027-01-31 23:59:59"}
+    body = {
+        "user_ids": [12321, 12322],
+        "course_ids": [101, 106],
+        "level": 6,
+        "date_expire_validity": "2027-01-31 23:59:59",
+    }
     reply = call("enrollUsers", token=call.token(), body=body)
     assert reply.status == 200
     assert reply.body["data"]["errors"] == []
-    assert {(e["id_course"], e["id_user"]) for e in reply.body["data"]["enrolled"]} == {(c, u) for c in (101, 106) for u in (12321, 12322)}
+    assert {(e["id_course"], e["id_user"]) for e in reply.body["data"]["enrolled"]} == {
+        (c, u) for c in (101, 106) for u in (12321, 12322)
+    }
     assert all(e["waiting"] is False for e in reply.body["data"]["enrolled"])
-    view = call("getEnrollment", token=call.token(), path_params={"course_id": 106, "user_id": 12322}).body["data"]["records"]
+    view = call("getEnrollment", token=call.token(), path_params={"course_id": 106, "user_id": 12322}).body["data"][
+        "records"
+    ]
     assert (view["status"], view["level"], view["enroll_end_date"]) == (0, 6, "2027-01-31 23:59:59")
 
 
@@ -52,7 +61,11 @@ def test_bulk_enroll_reports_existing_and_unknown_pairs(session: Session, call: 
 def test_bulk_enroll_cap_and_invalid_date_change_nothing(session: Session, call: Any) -> None:
     before = count(session)
     too_many = call("enrollUsers", token=call.token(), body={"user_ids": list(range(1, 1002)), "course_ids": [101]})
-    bad_date = call("enrollUsers", token=call.token(), body={"user_ids": [12321], "course_ids": [101], "date_begin_validity": "2026-02-29"})
+    bad_date = call(
+        "enrollUsers",
+        token=call.token(),
+        body={"user_ids": [12321], "course_ids": [101], "date_begin_validity": "2026-02-29"},
+    )
     assert too_many.status == bad_date.status == 400
     assert count(session) == before
 
@@ -90,11 +103,21 @@ def test_single_lifecycle(session: Session, call: Any) -> None:
     assert created.status == 200
     assert created.body["data"]["enrolled"] == [{"id_user": 12321, "id_course": 106, "waiting": False}]
     assert call("enrollUser", token=token, **path(106, 12321)).status == 409
-    updated = call("updateEnrollment", token=token, body={"status": 2, "date_complete": "2026-11-02 12:00:00", "score_given": 88}, **path(106, 12321))
+    updated = call(
+        "updateEnrollment",
+        token=token,
+        body={"status": 2, "date_complete": "2026-11-02 12:00:00", "score_given": 88},
+        **path(106, 12321),
+    )
     assert updated.status == 200
     assert updated.body["data"] == {"updated": [{"course_id": 106, "user_id": 12321}], "not_updated": []}
     record = call("getEnrollment", token=token, **path(106, 12321)).body["data"]["records"]
-    assert (record["status"], record["level"], record["course_complete_date"], record["score"]) == (2, 4, "2026-11-02 12:00:00", 88)
+    assert (record["status"], record["level"], record["course_complete_date"], record["score"]) == (
+        2,
+        4,
+        "2026-11-02 12:00:00",
+        88,
+    )
     assert record["type"] == 1 and record["course_code"] == "COMP-410"
     deleted = call("unenrollUser", token=token, **path(106, 12321))
     assert deleted.status == 200 and deleted.body["data"] == {"deleted_enrollment": 106}
@@ -136,7 +159,15 @@ def test_list_envelope_and_string_forms(session: Session, call: Any) -> None:
     assert data["total_page_count"] == -(-total // 7) and data["has_more_data"] is True
     assert len(data["items"]) == 7
     assert reply.body["version"] == "1.0.0" and reply.body["_links"] == []
-    assert {i["status"] for i in items(call)} <= {"waiting_list", "to_confirm", "subscribed", "in_progress", "completed", "suspended", "overbooking"}
+    assert {i["status"] for i in items(call)} <= {
+        "waiting_list",
+        "to_confirm",
+        "subscribed",
+        "in_progress",
+        "completed",
+        "suspended",
+        "overbooking",
+    }
     assert {i["level"] for i in items(call)} <= {"learner", "instructor"}
 
 
