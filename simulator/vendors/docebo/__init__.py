@@ -21,12 +21,13 @@ Inferred (the sources are silent; see docs/vendors/docebo.md for the full table)
   pair that is not enrolled is 404;
 - leaving status 2 clears `date_complete`; status 1 stamps `date_first_access` if empty;
 - at most 100 courses per bulk call; page size 1..200 (default 200), pages from 1;
+- a plain user's token (level "user") may only list and view its own enrollments (403);
 - the users and courses endpoints and their field sets.
 
 Not simulated: groups and branches in bulk enroll, learning plans (the `type[]` value
 is accepted and matches nothing), ILT sessions, `enrollment/batch`, webhooks, the
-`deadline`/`rating`/`channel` list filters, permissions by user level (every token acts
-as the platform's superadmin), the `cursor` paging of newer Docebo versions, and the
+`deadline`/`rating`/`channel` list filters, fine-grained power-user permission profiles
+(a power user may do what a superadmin may), the `cursor` paging of newer Docebo versions, and the
 rarely used enrollment fields of the update schema (session_id, edition_id, rule_log,
 ...), which are accepted and ignored.
 

@@ -11,6 +11,10 @@ default; switch it on with the vendor option `rate_limit` (settings
 agrees; the admin API can call it). Over the limit: 429 with `Retry-After`. The caller's
 IP is the first `X-Forwarded-For` address when present (the pipeline gives vendors no
 socket address), else one shared bucket.
+
+Levels: a token acts with the level of its user. Superadmins (`godadmin`) and power users
+may call everything; a plain user (`user`) may only list and view its own enrollments
+(403 otherwise). client_credentials tokens act as the platform (superadmin).
 """
 
 from __future__ import annotations
@@ -30,6 +34,10 @@ RATE_LIMIT_PROFILES: dict[str, tuple[int, int] | None] = {
     "documented": (1000, 3600),  # calls, window seconds
 }
 RATE_LIMIT_META_KEY = "docebo.rate_limit"
+# A plain user's token (level "user") may only read its own enrollments (inferred: Docebo
+# scopes what a token can do by its user's level; admins and power users do everything here).
+LEARNER_ROLE = "user"
+LEARNER_OPERATIONS = frozenset({"listEnrollments", "getEnrollment"})
 
 
 def set_rate_limit_profile(session: Session, profile: str) -> None:
@@ -89,4 +97,16 @@ def authenticate(ctx: RequestContext, op: Operation) -> Principal | None:
         raise invalid_token("The access token provided is invalid")
     if row.expires_at <= clock.now(ctx.session, row.tenant):
         raise invalid_token("The access token provided has expired")
-    return tokens.principal_for(row, ctx.session)
+    principal = tokens.principal_for(row, ctx.session)
+    if principal.extra["role"] == LEARNER_ROLE and op.operation_id not in LEARNER_OPERATIONS:
+        raise ApiError(403, "You do not have permission to perform this action")
+    return principal
+
+
+def learner_id(ctx: RequestContext) -> int | None:
+    """The caller's own user id when the token belongs to a plain user (learner), else None."""
+    principal = ctx.principal
+    if principal is None or principal.extra.get("role") != LEARNER_ROLE:
+        return None
+    user_id = principal.extra.get("user_id")
+    return user_id if isinstance(user_id, int) else None

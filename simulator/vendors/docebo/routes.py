@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from simulator.core.context import Reply, RequestContext
+from simulator.core.errors import ApiError
 from simulator.core.vendor import OperationTable
 from simulator.vendors.docebo import backend, directory, states, tokens, wire
+from simulator.vendors.docebo.auth import learner_id
 from simulator.vendors.docebo.errors import VERSION_HEADERS, bad_request
 
 operations = OperationTable()
@@ -176,6 +178,10 @@ def list_enrollments(ctx: RequestContext) -> Reply:
     if not all(s in states.STATUS_CODES for s in statuses):
         raise bad_request("status must be one of " + ", ".join(states.STATUS_CODES))
     search = ctx.query.get("search")
+    own_id = learner_id(ctx)
+    if own_id is not None:  # a learner lists only its own enrollments
+        # Asking for other users only: filter on id 0, which no user has (ids start at 1).
+        user_ids = [own_id] if not user_ids or own_id in user_ids else [0]
     flt = backend.EnrollmentFilter(
         user_ids=user_ids,
         course_ids=course_ids,
@@ -235,6 +241,9 @@ def enroll_user(ctx: RequestContext) -> Reply:
 @operations("getEnrollment")
 def get_enrollment(ctx: RequestContext) -> Reply:
     course_id, user_id = _path_ids(ctx)
+    own_id = learner_id(ctx)
+    if own_id is not None and own_id != user_id:
+        raise ApiError(403, "You do not have permission to view this enrollment")
     enrollment = backend.require_enrollment(ctx.session, ctx.tenant, course_id, user_id)
     course = backend.require_course(ctx.session, ctx.tenant, course_id)
     return _reply(wire.wrap({"records": wire.enrollment_record(enrollment, course)}))

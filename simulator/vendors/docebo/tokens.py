@@ -155,11 +155,13 @@ def access_token_row(session: Session, token: str) -> DoceboToken | None:
 
 
 def principal_for(row: DoceboToken, session: Session) -> Principal:
+    """Who a token acts as. A client_credentials token acts as the platform (superadmin);
+    a password-grant token has the level of its user (godadmin, poweruser or user)."""
     user = session.get(DoceboUser, (row.tenant, row.user_id)) if row.user_id is not None else None
     subject = user.username if user is not None else row.client_id
     return Principal(
         tenant=row.tenant,
         subject=subject,
         scopes=frozenset({row.scope}),
-        extra={"client_id": row.client_id, "user_id": row.user_id},
+        extra={"client_id": row.client_id, "user_id": row.user_id, "role": user.role if user else "godadmin"},
     )

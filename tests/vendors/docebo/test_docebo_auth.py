@@ -185,3 +185,37 @@ def test_rate_limit_profile_from_settings(call: Any) -> None:
 def test_unknown_rate_limit_profile_is_refused(session: Session) -> None:
     with pytest.raises(ValueError, match="documented"):
         set_rate_limit_profile(session, "fast")
+
+
+def learner_token(call: Any) -> str:
+    reply = token_request(call, grant_type="password", **ACME, username="maria.rossi", password="Learn3r!")
+    assert reply.status == 200
+    return str(reply.body["access_token"])
+
+
+def test_a_learner_token_lists_and_views_only_its_own_enrollments(call: Any) -> None:
+    token = learner_token(call)
+    mine = call("listEnrollments", token=token).body["data"]["items"]
+    assert mine and {i["user_id"] for i in mine} == {12301}
+    assert call("listEnrollments", token=token, query={"id_user": [12302]}).body["data"]["items"] == []
+    assert call("listEnrollments", token=token, query={"id_user": [12301, 12302]}).body["data"]["items"] == mine
+    own = call("getEnrollment", token=token, path_params={"course_id": 101, "user_id": 12301})
+    other = call("getEnrollment", token=token, path_params={"course_id": 102, "user_id": 12302})
+    assert (own.status, other.status) == (200, 403)
+
+
+@pytest.mark.parametrize(
+    ("operation", "kwargs"),
+    [
+        ("updateEnrollments", {"body": {"user_ids": [12301], "course_ids": [101], "status": 2}}),
+        ("updateEnrollment", {"body": {"status": 2}, "path_params": {"course_id": 102, "user_id": 12301}}),
+        ("enrollUser", {"path_params": {"course_id": 106, "user_id": 12301}}),
+        ("unenrollUsers", {"body": {"user_ids": [12301], "course_ids": [101]}}),
+        ("listUsers", {}),
+        ("getCourse", {"path_params": {"course_id": 101}}),
+    ],
+)
+def test_a_learner_token_cannot_change_or_browse(call: Any, operation: str, kwargs: dict[str, Any]) -> None:
+    reply = call(operation, token=learner_token(call), **kwargs)
+    assert reply.status == 403
+    assert reply.body["version"] == "1.0.0" and "permission" in reply.body["message"]
