@@ -65,12 +65,12 @@ from simulator.vendors.docebo.routes import operations
 
 
 def credentials(session: Session) -> list[Credential]:
-    """Each tenant's OAuth2 clients, with the superadmin accounts that have a password."""
+    """Each tenant's OAuth2 clients, with the first superadmin account that has a password."""
     out: list[Credential] = []
     for client in session.scalars(select(DoceboClient).order_by(DoceboClient.tenant, DoceboClient.client_id)):
         admins = session.scalars(
             select(DoceboUser)
-            .where(DoceboUser.tenant == client.tenant, DoceboUser.password.is_not(None))
+            .where(DoceboUser.tenant == client.tenant, DoceboUser.role == "godadmin", DoceboUser.password.is_not(None))
             .order_by(DoceboUser.id)
         ).all()
         values = {"client_id": client.client_id, "client_secret": client.client_secret}
