@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from simulator.testing import harness
 from simulator.testing.harness import InProcessSimulator
 
 ACME = {"client_id": "acme-client", "client_secret": "acme-secret"}
@@ -128,3 +129,19 @@ def test_globex_cannot_touch_acme(lms_sim: InProcessSimulator) -> None:
     url = lms_sim.url("docebo", "/learn/v1/enrollments/101/12301")
     assert lms_sim.client.delete(url, headers=globex).status_code == 404
     assert lms_sim.client.get(url, headers=auth(lms_sim)).status_code == 200
+
+
+def test_rate_limit_profile_through_the_server_settings() -> None:
+    sim = InProcessSimulator(harness.test_settings(vendor_options={"docebo": {"rate_limit": "documented"}}))
+    try:
+        headers = auth(sim)  # the token request is call 1 of the hour
+        url = sim.url("docebo", "/course/v1/courses/101")
+        statuses = [sim.client.get(url, headers=headers).status_code for _ in range(1000)]
+        assert statuses.count(200) == 999 and statuses[-1] == 429
+        limited = sim.client.get(url, headers=headers)
+        assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+        assert limited.headers["x-docebo-api-version"] == "1.0.0"
+        sim.advance(seconds=3600)  # a new hour (and the old token has expired)
+        assert sim.client.get(url, headers=auth(sim)).status_code == 200
+    finally:
+        sim.close()
