@@ -73,6 +73,19 @@ def build_operations(runtime: Runtime) -> OperationTable:
             )
         return Reply(200, {"vendors": out})
 
+    @ops("setRateLimitProfile")
+    def set_rate_limit_profile(ctx: RequestContext) -> Reply:
+        vendor = runtime.vendors.get(ctx.path_params["vendor"])
+        setter = vendor.extra.get("set_rate_limit_profile") if vendor else None
+        if vendor is None or setter is None:
+            raise ApiError(404, f"{ctx.path_params['vendor']!r} has no rate-limit profiles")
+        profiles = list(vendor.extra.get("rate_limit_profiles", []))
+        profile = ctx.body["profile"]
+        if profile not in profiles:
+            raise ApiError(404, f"{vendor.name} has no rate-limit profile {profile!r}; choose one of {profiles}")
+        setter(ctx.session, profile)
+        return Reply(200, {"vendor": vendor.name, "profile": profile, "profiles": profiles})
+
     @ops("getClock")
     def get_clock(ctx: RequestContext) -> Reply:
         return Reply(200, _clock_json(ctx, known_tenant(ctx)))

@@ -152,7 +152,6 @@ def iso(value: dt.datetime | None, *, millis: bool = False) -> str | None:
     """Render an instant as ISO 8601 UTC with a 'Z' suffix."""
     if value is None:
         return None
-    value = value.astimezone(UTC)
-    if millis:
-        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-    return value.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat pads years below 1000 to four digits, which strftime("%Y") does not do on glibc.
+    value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(timespec="milliseconds" if millis else "seconds") + "Z"
