@@ -1,0 +1,38 @@
+"""Skillable TMS errors: HTTP 200 with a body status, in the casing of the operation.
+
+ApiError.status is the simulator's internal classification: 401/403 -> body status 30
+(Invalid integration key), 404 -> 20 (Not found), anything else a client caused
+(400, 413, 422, 429 ...) -> 10 (Error, with the message as `error`). A 5xx stays an
+HTTP 5xx: it is a simulator bug, and hiding it behind HTTP 200 would hide it from tests.
+"""
+
+from __future__ import annotations
+
+from simulator.core.context import Reply, RequestContext
+from simulator.core.errors import ApiError, Violation
+from simulator.vendors.skillable import wire
+from simulator.vendors.skillable.states import ApiStatus
+
+
+def body_status(err: ApiError) -> ApiStatus:
+    if err.status in (401, 403):
+        return ApiStatus.INVALID_INTEGRATION_KEY
+    if err.status == 404:
+        return ApiStatus.NOT_FOUND
+    return ApiStatus.ERROR
+
+
+def render_error(err: ApiError, ctx: RequestContext) -> Reply:
+    http_status = err.status if err.status >= 500 else 200
+    return Reply(http_status, wire.failure(ctx.operation_id, body_status(err), err.message), headers=dict(err.headers))
+
+
+def validation_error(violations: list[Violation]) -> ApiError:
+    problems = "; ".join(f"{_parameter(v.location)}: {v.message}" for v in violations if v.severity == "error")
+    return ApiError(400, f"Invalid request: {problems or 'the request does not match the API'}", violations=violations)
+
+
+def _parameter(location: str) -> str:
+    """'query.classId' -> 'classId' (Skillable parameters are all in the query or the path)."""
+    _, _, name = location.partition(".")
+    return name or location
