@@ -71,12 +71,13 @@ def _positive_id(entry: Mapping[str, Any], where: str, key: str = "Id") -> int:
 
 
 def _load_keys(fx: FixtureContext, tenant: str, section: Mapping[str, Any], where: str) -> None:
+    seen: set[str] = set()
     for path, entry in items(section, "api_keys", where):
         key = require(entry, "Key", path, str)
-        if not key.strip() or fx.session.get(SkillableApiKey, key) is not None:
+        if not key.strip() or key in seen or fx.session.get(SkillableApiKey, key) is not None:
             raise FixtureError(f"{path}.Key", f"empty or already used: {key!r}")
+        seen.add(key)
         fx.session.add(SkillableApiKey(tenant=tenant, key=key, name=optional(entry, "Name", path, str, "")))
-        fx.session.flush()
 
 
 def _load_users(fx: FixtureContext, tenant: str, section: Mapping[str, Any], where: str) -> set[int]:
@@ -132,6 +133,7 @@ def _load_classes(fx: FixtureContext, tenant: str, section: Mapping[str, Any], w
         )
         classes[class_id] = row
         fx.session.add(row)
+    fx.session.flush()
     return classes
 
 
@@ -146,21 +148,26 @@ def _load_enrollments(
     entries = items(section, "class_enrollments", where)
     explicit = [int(e["Id"]) for _, e in entries if isinstance(e.get("Id"), int) and not isinstance(e.get("Id"), bool)]
     ids.raise_floor(fx.session, ENROLLMENT_IDS, max([FIRST_ENROLLMENT_ID - 1, *explicit]))
+    # raise_floor may only add the counter row; next_value must see it (sessions do not autoflush).
+    fx.session.flush()
     pairs: set[tuple[int, int]] = set()
+    seen: set[int] = set()
     for path, entry in entries:
         row = _enrollment(fx, tenant, path, entry, users, classes)
         if (row.class_id, row.user_id) in pairs:
             raise FixtureError(path, f"user {row.user_id} already has an enrollment in class {row.class_id}")
         pairs.add((row.class_id, row.user_id))
-        if fx.session.get(SkillableClassEnrollment, row.id) is not None:
+        if row.id in seen or fx.session.get(SkillableClassEnrollment, row.id) is not None:
             raise FixtureError(f"{path}.Id", f"duplicate class enrollment id {row.id}")
+        seen.add(row.id)
         klass = classes[row.class_id]
         if EnrollmentStatus(row.enrollment_status_id) in SEAT_HOLDING:
             klass.used += 1
             if klass.used > klass.size:
                 raise FixtureError(path, f"class {klass.id} has only {klass.size} seats (Enroll and Audit hold one)")
         fx.session.add(row)
-        fx.session.flush()
+    # Flushed per section, so the next tenant's duplicate checks see these rows.
+    fx.session.flush()
 
 
 def _enrollment(

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, false, func, select
 from sqlalchemy.orm import Session
 
 from simulator.vendors.skillable.models import SkillableClass, SkillableClassEnrollment
@@ -69,6 +69,18 @@ def sort_values() -> list[str]:
     return [v for f in SORT_FIELDS for v in (f, f"{f} DESC")]
 
 
+def _name_contains(column: Any, text: str) -> ColumnElement[bool]:
+    """Case-insensitive substring match with LIKE wildcards escaped.
+
+    SQLite ends a LIKE pattern at a NUL character (so "\\x00" would match everything);
+    no stored name contains one, so such a filter simply matches nothing.
+    """
+    if "\x00" in text:
+        return false()
+    result: ColumnElement[bool] = column.icontains(text, autoescape=True)
+    return result
+
+
 def _order(columns: dict[str, Any], sort: str, tiebreak: Any) -> list[Any]:
     field, _, direction = sort.partition(" ")
     column = columns[field]
@@ -84,7 +96,7 @@ def _paged(session: Session, query: Select[Any], order: Sequence[Any], page: Pag
 def search_enrollments(session: Session, tenant: str, where: EnrollmentFilter, page: Page) -> tuple[list[E], int]:
     conditions: list[ColumnElement[bool]] = [E.tenant == tenant]
     if where.class_name:
-        conditions.append(C.name.icontains(where.class_name, autoescape=True))
+        conditions.append(_name_contains(C.name, where.class_name))
     if where.class_id is not None:
         conditions.append(E.class_id == where.class_id)
     if where.student_id is not None:
@@ -102,7 +114,7 @@ def search_enrollments(session: Session, tenant: str, where: EnrollmentFilter, p
 def search_classes(session: Session, tenant: str, where: ClassFilter, page: Page) -> tuple[list[C], int]:
     conditions: list[ColumnElement[bool]] = [C.tenant == tenant]
     if where.name:
-        conditions.append(C.name.icontains(where.name, autoescape=True))
+        conditions.append(_name_contains(C.name, where.name))
     if where.confirmation_status_id is not None:
         conditions.append(C.confirmation_status_id == where.confirmation_status_id)
     if where.starts_after is not None:
