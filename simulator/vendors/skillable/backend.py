@@ -72,7 +72,9 @@ def not_found(message: str) -> ApiError:
 # --- reads -------------------------------------------------------------------------
 
 
-def get_enrollment(session: Session, tenant: str, enrollment_id: int, *, lock: bool = False) -> SkillableClassEnrollment:
+def get_enrollment(
+    session: Session, tenant: str, enrollment_id: int, *, lock: bool = False
+) -> SkillableClassEnrollment:
     query = select(SkillableClassEnrollment).where(
         SkillableClassEnrollment.tenant == tenant, SkillableClassEnrollment.id == enrollment_id
     )
@@ -92,7 +94,9 @@ def find_enrollment(session: Session, tenant: str, class_id: int, user_id: int) 
     )
 
 
-def get_enrollment_by_class_and_user(session: Session, tenant: str, class_id: int, user_id: int) -> SkillableClassEnrollment:
+def get_enrollment_by_class_and_user(
+    session: Session, tenant: str, class_id: int, user_id: int
+) -> SkillableClassEnrollment:
     row = find_enrollment(session, tenant, class_id, user_id)
     if row is None:
         raise not_found(f"No enrollment of user {user_id} in class {class_id}")
@@ -117,7 +121,9 @@ def _require_user(session: Session, tenant: str, user_id: int) -> None:
 # --- writes ------------------------------------------------------------------------
 
 
-def create_enrollment(session: Session, tenant: str, now: dt.datetime, fields: EnrollmentFields) -> SkillableClassEnrollment:
+def create_enrollment(
+    session: Session, tenant: str, now: dt.datetime, fields: EnrollmentFields
+) -> SkillableClassEnrollment:
     klass = get_class(session, tenant, fields.class_id, lock=True)
     _require_user(session, tenant, fields.user_id)
     if fields.enrollment_status not in INITIAL:

@@ -4,6 +4,10 @@ ApiError.status is the simulator's internal classification: 401/403 -> body stat
 (Invalid integration key), 404 -> 20 (Not found), anything else a client caused
 (400, 413, 422, 429 ...) -> 10 (Error, with the message as `error`). A 5xx stays an
 HTTP 5xx: it is a simulator bug, and hiding it behind HTTP 200 would hide it from tests.
+
+Requests that match no operation (unknown path: 404, wrong method: 405 with `Allow`)
+never reach the API's own code, so they keep their HTTP status and get a web-framework
+style body `{"Message": ...}` (ASP.NET Web API's shape; inferred, not documented).
 """
 
 from __future__ import annotations
@@ -23,8 +27,16 @@ def body_status(err: ApiError) -> ApiStatus:
 
 
 def render_error(err: ApiError, ctx: RequestContext) -> Reply:
+    if not ctx.operation_id and err.status in (404, 405):
+        return Reply(err.status, {"Message": _framework_message(err, ctx)}, headers=dict(err.headers))
     http_status = err.status if err.status >= 500 else 200
     return Reply(http_status, wire.failure(ctx.operation_id, body_status(err), err.message), headers=dict(err.headers))
+
+
+def _framework_message(err: ApiError, ctx: RequestContext) -> str:
+    if err.status == 405:
+        return f"The requested resource does not support http method '{ctx.method}'."
+    return f"No HTTP resource was found that matches the request URI '{ctx.path}'."
 
 
 def validation_error(violations: list[Violation]) -> ApiError:

@@ -184,12 +184,24 @@ def _enrollment(
     user_id = _positive_id(entry, path, "UserId")
     if user_id not in users:
         raise FixtureError(f"{path}.UserId", f"no user {user_id} in this tenant")
-    status = EnrollmentStatus(one_of(require(entry, "EnrollmentStatusId", path, int), [int(s) for s in EnrollmentStatus], f"{path}.EnrollmentStatusId"))
+    status = EnrollmentStatus(
+        one_of(
+            require(entry, "EnrollmentStatusId", path, int),
+            [int(s) for s in EnrollmentStatus],
+            f"{path}.EnrollmentStatusId",
+        )
+    )
     completion = CompletionStatus(
-        one_of(optional(entry, "CompletionStatusId", path, int, 0), [int(s) for s in CompletionStatus], f"{path}.CompletionStatusId")
+        one_of(
+            optional(entry, "CompletionStatusId", path, int, 0),
+            [int(s) for s in CompletionStatus],
+            f"{path}.CompletionStatusId",
+        )
     )
     if completion != CompletionStatus.UNKNOWN and status not in COMPLETION_ALLOWED:
-        raise FixtureError(f"{path}.CompletionStatusId", "only Enroll (60) or Audit (50) enrollments have a completion status")
+        raise FixtureError(
+            f"{path}.CompletionStatusId", "only Enroll (60) or Audit (50) enrollments have a completion status"
+        )
     late_cancel = bool(optional(entry, "LateCancel", path, bool, False))
     if late_cancel and status != EnrollmentStatus.CANCEL:
         raise FixtureError(f"{path}.LateCancel", "only Cancel (10) enrollments can be late cancels")
@@ -203,7 +215,9 @@ def _enrollment(
     has_id = "Id" in entry
     return SkillableClassEnrollment(
         tenant=tenant,
-        id=_positive_id(entry, path) if has_id else ids.next_value(fx.session, ENROLLMENT_IDS, start=FIRST_ENROLLMENT_ID),
+        id=_positive_id(entry, path)
+        if has_id
+        else ids.next_value(fx.session, ENROLLMENT_IDS, start=FIRST_ENROLLMENT_ID),
         external_id=optional(entry, "ExternalId", path, str),
         class_id=class_id,
         user_id=user_id,

@@ -29,7 +29,9 @@ FREE_USER = 524  # enrolled nowhere in the demo data
 
 
 def fields(class_id: int, user_id: int, status: E, completion: C = C.UNKNOWN, **extra: object) -> EnrollmentFields:
-    return EnrollmentFields(class_id=class_id, user_id=user_id, enrollment_status=status, completion_status=completion, **extra)  # type: ignore[arg-type]
+    return EnrollmentFields(
+        class_id=class_id, user_id=user_id, enrollment_status=status, completion_status=completion, **extra
+    )  # type: ignore[arg-type]
 
 
 def status_of(session: Session, class_id: int, user_id: int) -> E:
@@ -157,8 +159,15 @@ def test_re_enrolling_after_a_cancel_clears_late_cancel(demo: Session) -> None:
 @pytest.mark.parametrize("status", [E.ENROLL, E.AUDIT])
 def test_completion_is_accepted_for_seat_holders(demo: Session, status: E) -> None:
     row = backend.get_enrollment_by_class_and_user(demo, "acme", VIRTUAL_CLASS, 511)
-    backend.update_enrollment(demo, "acme", NOW, row.id, fields(VIRTUAL_CLASS, 511, status, C.COMPLETE, grade=91, hours_spent=8))
-    assert (row.enrollment_status_id, row.completion_status_id, row.grade, row.hours_spent) == (status, C.COMPLETE, 91, 8)
+    backend.update_enrollment(
+        demo, "acme", NOW, row.id, fields(VIRTUAL_CLASS, 511, status, C.COMPLETE, grade=91, hours_spent=8)
+    )
+    assert (row.enrollment_status_id, row.completion_status_id, row.grade, row.hours_spent) == (
+        status,
+        C.COMPLETE,
+        91,
+        8,
+    )
 
 
 @pytest.mark.parametrize("status", [E.REQUEST, E.APPROVE, E.DENY, E.WAITLIST])

@@ -14,18 +14,34 @@ from simulator.vendors.skillable import backend, wire
 from simulator.vendors.skillable.errors import render_error, validation_error
 
 LOWER = ["createClassEnrollment", "updateClassEnrollment"]
-PASCAL = ["getClassEnrollment", "getClassEnrollmentByClassAndUser", "searchClassEnrollments", "getClass", "searchClasses"]
+PASCAL = [
+    "getClassEnrollment",
+    "getClassEnrollmentByClassAndUser",
+    "searchClassEnrollments",
+    "getClass",
+    "searchClasses",
+]
 
 
 def ctx_for(session: Session, operation_id: str) -> RequestContext:
     return RequestContext(
-        session=session, settings=Settings(), vendor="skillable", operation_id=operation_id, method="GET", path="/", request_id="t"
+        session=session,
+        settings=Settings(),
+        vendor="skillable",
+        operation_id=operation_id,
+        method="GET",
+        path="/",
+        request_id="t",
     )
 
 
-@pytest.mark.parametrize(("http", "body_status", "has_text"), [(400, 10, True), (413, 10, True), (404, 20, False), (401, 30, False)])
+@pytest.mark.parametrize(
+    ("http", "body_status", "has_text"), [(400, 10, True), (413, 10, True), (404, 20, False), (401, 30, False)]
+)
 @pytest.mark.parametrize("operation_id", LOWER)
-def test_create_and_update_errors_are_lower_case(session: Session, operation_id: str, http: int, body_status: int, has_text: bool) -> None:
+def test_create_and_update_errors_are_lower_case(
+    session: Session, operation_id: str, http: int, body_status: int, has_text: bool
+) -> None:
     reply = render_error(ApiError(http, "boom"), ctx_for(session, operation_id))
     assert reply.status == 200
     body: dict[str, Any] = reply.body
@@ -37,7 +53,9 @@ def test_create_and_update_errors_are_lower_case(session: Session, operation_id:
 
 @pytest.mark.parametrize(("http", "body_status"), [(400, 10), (404, 20), (401, 30), (403, 30)])
 @pytest.mark.parametrize("operation_id", PASCAL)
-def test_get_and_search_errors_are_pascal_case(session: Session, operation_id: str, http: int, body_status: int) -> None:
+def test_get_and_search_errors_are_pascal_case(
+    session: Session, operation_id: str, http: int, body_status: int
+) -> None:
     reply = render_error(ApiError(http, "boom"), ctx_for(session, operation_id))
     body: dict[str, Any] = reply.body
     assert reply.status == 200
@@ -53,7 +71,13 @@ def test_server_faults_stay_http_500(session: Session) -> None:
 
 
 def test_validation_error_names_the_parameters() -> None:
-    err = validation_error([Violation("query.classId", "is required"), Violation("query.Grade", "must be <= 100"), Violation("header.x", "odd", "warning")])
+    err = validation_error(
+        [
+            Violation("query.classId", "is required"),
+            Violation("query.Grade", "must be <= 100"),
+            Violation("header.x", "odd", "warning"),
+        ]
+    )
     assert err.status == 400
     assert err.message == "Invalid request: classId: is required; Grade: must be <= 100"
 

@@ -18,7 +18,10 @@ from .conftest import NOW
 def section(**overrides: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
         "api_keys": [{"Key": "k1"}],
-        "users": [{"Id": 1, "FirstName": "A", "LastName": "B", "Email": "a@b.test"}, {"Id": 2, "FirstName": "C", "LastName": "D", "Email": "c@d.test"}],
+        "users": [
+            {"Id": 1, "FirstName": "A", "LastName": "B", "Email": "a@b.test"},
+            {"Id": 2, "FirstName": "C", "LastName": "D", "Email": "c@d.test"},
+        ],
         "classes": [{"Id": 10, "Name": "One seat", "Start": "@now+P1D", "End": "@now+P2D", "Size": 1}],
         "class_enrollments": [{"ClassId": 10, "UserId": 1, "EnrollmentStatusId": 60}],
     }
@@ -39,14 +42,44 @@ def test_a_valid_section_loads_and_allocates_ids(session: Session) -> None:
 @pytest.mark.parametrize(
     ("change", "where"),
     [
-        ({"class_enrollments": [{"ClassId": 10, "UserId": 1, "EnrollmentStatusId": 60}, {"ClassId": 10, "UserId": 2, "EnrollmentStatusId": 50}]}, "only 1 seats"),
-        ({"class_enrollments": [{"ClassId": 10, "UserId": 1, "EnrollmentStatusId": 0, "CompletionStatusId": 20}]}, "CompletionStatusId"),
-        ({"class_enrollments": [{"ClassId": 10, "UserId": 1, "EnrollmentStatusId": 60, "LateCancel": True}]}, "LateCancel"),
+        (
+            {
+                "class_enrollments": [
+                    {"ClassId": 10, "UserId": 1, "EnrollmentStatusId": 60},
+                    {"ClassId": 10, "UserId": 2, "EnrollmentStatusId": 50},
+                ]
+            },
+            "only 1 seats",
+        ),
+        (
+            {"class_enrollments": [{"ClassId": 10, "UserId": 1, "EnrollmentStatusId": 0, "CompletionStatusId": 20}]},
+            "CompletionStatusId",
+        ),
+        (
+            {"class_enrollments": [{"ClassId": 10, "UserId": 1, "EnrollmentStatusId": 60, "LateCancel": True}]},
+            "LateCancel",
+        ),
         ({"class_enrollments": [{"ClassId": 11, "UserId": 1, "EnrollmentStatusId": 0}]}, "ClassId"),
         ({"class_enrollments": [{"ClassId": 10, "UserId": 3, "EnrollmentStatusId": 0}]}, "UserId"),
         ({"class_enrollments": [{"ClassId": 10, "UserId": 1, "EnrollmentStatusId": 5}]}, "EnrollmentStatusId"),
-        ({"class_enrollments": [{"ClassId": 10, "UserId": 1, "EnrollmentStatusId": 0}, {"ClassId": 10, "UserId": 1, "EnrollmentStatusId": 0}]}, "already has"),
-        ({"class_enrollments": [{"Id": 5, "ClassId": 10, "UserId": 1, "EnrollmentStatusId": 0}, {"Id": 5, "ClassId": 10, "UserId": 2, "EnrollmentStatusId": 0}]}, "duplicate class enrollment"),
+        (
+            {
+                "class_enrollments": [
+                    {"ClassId": 10, "UserId": 1, "EnrollmentStatusId": 0},
+                    {"ClassId": 10, "UserId": 1, "EnrollmentStatusId": 0},
+                ]
+            },
+            "already has",
+        ),
+        (
+            {
+                "class_enrollments": [
+                    {"Id": 5, "ClassId": 10, "UserId": 1, "EnrollmentStatusId": 0},
+                    {"Id": 5, "ClassId": 10, "UserId": 2, "EnrollmentStatusId": 0},
+                ]
+            },
+            "duplicate class enrollment",
+        ),
         ({"classes": [{"Id": 10, "Name": "x", "Start": "@now+P2D", "End": "@now+P1D", "Size": 1}]}, "End"),
         ({"classes": [{"Id": 10, "Name": "x", "Start": "yesterday", "End": "@now", "Size": 1}]}, "Start"),
         ({"classes": [{"Id": 10, "Name": "x", "Start": "@now", "End": "@now", "Size": True}]}, "Size"),

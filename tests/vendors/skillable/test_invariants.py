@@ -51,7 +51,9 @@ def state(session: Session) -> tuple[Any, ...]:
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(operation, max_size=30))
-def test_seat_count_and_rollback_invariants(ops: list[tuple[int, EnrollmentStatus, CompletionStatus, bool | None]]) -> None:
+def test_seat_count_and_rollback_invariants(
+    ops: list[tuple[int, EnrollmentStatus, CompletionStatus, bool | None]],
+) -> None:
     database = Database("sqlite://")
     Base.metadata.create_all(database.engine)
     with database.sessions() as session, session.begin():
@@ -60,11 +62,22 @@ def test_seat_count_and_rollback_invariants(ops: list[tuple[int, EnrollmentStatu
             "t",
             {
                 "users": [{"Id": u, "FirstName": "U", "LastName": str(u), "Email": f"{u}@t.test"} for u in USERS],
-                "classes": [{"Id": 1, "Name": "Small", "Start": "@now+PT1H", "End": "@now+PT2H", "Size": SIZE, "LateCancelWindowHours": 2}],
+                "classes": [
+                    {
+                        "Id": 1,
+                        "Name": "Small",
+                        "Start": "@now+PT1H",
+                        "End": "@now+PT2H",
+                        "Size": SIZE,
+                        "LateCancelWindowHours": 2,
+                    }
+                ],
             },
         )
         for user, status, completion, late in ops:
-            fields = EnrollmentFields(class_id=1, user_id=user, enrollment_status=status, completion_status=completion, late_cancel=late)
+            fields = EnrollmentFields(
+                class_id=1, user_id=user, enrollment_status=status, completion_status=completion, late_cancel=late
+            )
             before = state(session)
             savepoint = session.begin_nested()
             try:

@@ -29,7 +29,9 @@ def test_default_sort_is_class_name_then_id(demo: Session) -> None:
 def test_pages_cover_everything_once(demo: Session) -> None:
     seen: list[int] = []
     for index in range(7):
-        rows, total = search.search_enrollments(demo, "acme", EnrollmentFilter(), Page(index=index, size=10, sort="Created DESC"))
+        rows, total = search.search_enrollments(
+            demo, "acme", EnrollmentFilter(), Page(index=index, size=10, sort="Created DESC")
+        )
         assert total == 65
         seen += ids(rows)
     assert len(seen) == 65 == len(set(seen))
@@ -54,7 +56,9 @@ def test_created_desc_puts_the_newest_first(demo: Session) -> None:
 
 
 def test_filters_combine(demo: Session) -> None:
-    rows, total = search.search_enrollments(demo, "acme", EnrollmentFilter(class_id=3001, enrollment_status_id=20), Page())
+    rows, total = search.search_enrollments(
+        demo, "acme", EnrollmentFilter(class_id=3001, enrollment_status_id=20), Page()
+    )
     assert total == 3 and {r.user_id for r in rows} == {513, 514, 515}
     rows, _ = search.search_enrollments(demo, "acme", EnrollmentFilter(student_id=501), Page())
     assert {r.class_id for r in rows} == {3001, 3002, 3003, 3004} and all(r.user_id == 501 for r in rows)
@@ -74,7 +78,9 @@ def test_hostile_class_names_match_literally(demo: Session, hostile: str) -> Non
 def test_created_window_is_exclusive(demo: Session) -> None:
     three_days_ago = NOW - dt.timedelta(days=3)
     after, _ = search.search_enrollments(demo, "acme", EnrollmentFilter(created_after=three_days_ago), Page(size=1000))
-    before, _ = search.search_enrollments(demo, "acme", EnrollmentFilter(created_before=three_days_ago), Page(size=1000))
+    before, _ = search.search_enrollments(
+        demo, "acme", EnrollmentFilter(created_before=three_days_ago), Page(size=1000)
+    )
     exact, _ = search.search_enrollments(demo, "acme", EnrollmentFilter(), Page(size=1000))
     at = [r for r in exact if r.created == three_days_ago]
     assert at, "the demo data has enrollments created exactly three days ago"
