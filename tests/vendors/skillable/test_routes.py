@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from simulator.testing import harness
 from simulator.testing.harness import InProcessSimulator
 
 ACME = {"api_key": "skl-acme-key"}
@@ -230,3 +231,29 @@ def test_oversized_and_undecodable_requests_are_status_10(lms_sim: InProcessSimu
     assert big.status_code == 200 and big.json()["Status"] == 10
     bad = lms_sim.client.get(lms_sim.url("skillable", "/SearchClasses") + "?name=%ff", headers=ACME)
     assert bad.status_code == 200 and bad.json()["Status"] == 10
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/GetClassEnrollment/abc", 10),
+        ("/GetClassEnrollment/99999999999999999999", 10),
+        ("/UpdateClassEnrollment/45001?classId=3001", 10),
+        ("/UpdateClassEnrollment/45001?classId=3001&userId=501&enrollmentStatusId=61&completionStatusId=0", 10),
+        ("/GetClassEnrollmentByClassAndUser?classId=x", 10),
+        # Optional filters that are invalid are dropped by the core in lax mode: served without them.
+        ("/SearchClassEnrollments?createdAfter=-5&sort=Nope", 0),
+        ("/SearchClasses?startsBefore=99999999999999", 0),
+    ],
+)
+def test_lax_contract_mode_never_fails_on_bad_input(path: str, status: int) -> None:
+    """In lax mode the core records violations and serves anyway; handlers refuse what they cannot use."""
+    sim = InProcessSimulator(harness.test_settings(contract_mode="lax"))
+    try:
+        response = sim.client.get(sim.url("skillable", path), headers=ACME)
+        body = response.json()
+        assert response.status_code == 200
+        assert body.get("status", body.get("Status")) == status, body
+        assert enrollment(sim, 3001, 501)["EnrollmentStatusId"] == 60
+    finally:
+        sim.close()
