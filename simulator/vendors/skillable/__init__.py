@@ -24,7 +24,13 @@ Inferred (the docs are silent; chosen here and marked `x-provenance: inferred`):
 - Update requires classId/userId to match the enrollment (no moving between classes);
   optional parameters that are not sent keep their stored value.
 - Errors carry text only with status 10 (documented); Results is [] on failures;
-  searches add `TotalCount`; Grade is 0-100, HoursSpent/ClassroomId are non-negative.
+  searches add `TotalCount`; Grade is 0-100, HoursSpent/ClassroomId are non-negative,
+  pageSize 1-1000; createdAfter/createdBefore are exclusive.
+- A path matching no operation is HTTP 404 (405 for a wrong method) with an ASP.NET-style
+  `{"Message": ...}` body: the web framework answers, not the API. Paths match
+  case-insensitively.
+- Search `sort` accepts Name, Starts, Expires, Size, Used, Created, LastModified (each
+  optionally + " DESC"); for enrollments the first five refer to the class. Ties by Id.
 
 Not simulated: users, classrooms and programs as resources (users only exist as
 fixtures), class writes (UpdateClass), the sort fields Program, CompanyOrganization,
