@@ -1,7 +1,8 @@
 """Skillable TMS handlers: one per operationId. Every call is a GET with query parameters.
 
 Parameter names are the documented ones, mixed casing included (`classId` but
-`LocationTypeId`). Types, enums and bounds are enforced by the spec before a handler runs.
+`LocationTypeId`). Types, enums and bounds are enforced by the spec before a handler
+runs; `params` re-checks what a handler relies on, for lax contract mode.
 """
 
 from __future__ import annotations
