@@ -18,12 +18,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from simulator.core import ids
-from simulator.core.errors import ApiError
+from simulator.core.errors import ApiError, not_found
 from simulator.vendors.skillable.models import (
+    SEAT_HOLDING_CODES,
     SkillableClass,
     SkillableClassEnrollment,
     SkillableUser,
@@ -62,11 +63,8 @@ class EnrollmentFields:
 
 
 def invalid(message: str) -> ApiError:
+    """Body status 10 (Error) with `message` as the error text."""
     return ApiError(400, message)
-
-
-def not_found(message: str) -> ApiError:
-    return ApiError(404, message)
 
 
 # --- reads -------------------------------------------------------------------------
@@ -104,12 +102,29 @@ def get_enrollment_by_class_and_user(
 
 
 def get_class(session: Session, tenant: str, class_id: int, *, lock: bool = False) -> SkillableClass:
-    query = select(SkillableClass).where(SkillableClass.tenant == tenant, SkillableClass.id == class_id)
+    # populate_existing: `used` is derived, so a class already in the session is re-read.
+    query = (
+        select(SkillableClass)
+        .where(SkillableClass.tenant == tenant, SkillableClass.id == class_id)
+        .execution_options(populate_existing=True)
+    )
     # The class row is the lock that serialises seat counting (PostgreSQL; SQLite locks the database).
     row = session.scalar(query.with_for_update() if lock else query)
     if row is None:
         raise not_found(f"Class {class_id} not found")
     return row
+
+
+def seats_taken(session: Session, klass: SkillableClass) -> int:
+    """Enroll and Audit enrollments of the class, counted now (pending changes flushed)."""
+    session.flush()
+    count = session.scalar(
+        select(func.count(SkillableClassEnrollment.id)).where(
+            SkillableClassEnrollment.class_id == klass.id,
+            SkillableClassEnrollment.enrollment_status_id.in_(SEAT_HOLDING_CODES),
+        )
+    )
+    return int(count or 0)
 
 
 def _require_user(session: Session, tenant: str, user_id: int) -> None:
@@ -184,7 +199,7 @@ def _apply(
 ) -> None:
     """Move `row` to the requested status (or the waitlist), then keep seats and the waitlist consistent."""
     held_seat = old in SEAT_HOLDING
-    target = _seat_or_waitlist(klass, fields.enrollment_status, held_seat=held_seat)
+    target = _seat_or_waitlist(session, klass, fields.enrollment_status, held_seat=held_seat)
     _check_combination(klass, fields, target)
 
     row.enrollment_status_id = int(target)
@@ -196,16 +211,15 @@ def _apply(
     row.late_cancel = _late_cancel(klass, row, fields, target, old, now)
     _copy_optional(row, fields)
 
-    holds_seat = target in SEAT_HOLDING
-    klass.used += int(holds_seat) - int(held_seat)
-    if held_seat and not holds_seat:
-        session.flush()  # the freed seat must be visible to the waitlist query
+    if held_seat and target not in SEAT_HOLDING:
         promote_waitlist(session, klass, now)
 
 
-def _seat_or_waitlist(klass: SkillableClass, requested: EnrollmentStatus, *, held_seat: bool) -> EnrollmentStatus:
+def _seat_or_waitlist(
+    session: Session, klass: SkillableClass, requested: EnrollmentStatus, *, held_seat: bool
+) -> EnrollmentStatus:
     """A seat is granted only while the class has one free; otherwise the student waits."""
-    if requested in SEAT_HOLDING and not held_seat and klass.used >= klass.size:
+    if requested in SEAT_HOLDING and not held_seat and seats_taken(session, klass) >= klass.size:
         return EnrollmentStatus.WAITLIST
     return requested
 
@@ -261,7 +275,7 @@ def _copy_optional(row: SkillableClassEnrollment, fields: EnrollmentFields) -> N
 def promote_waitlist(session: Session, klass: SkillableClass, now: dt.datetime) -> list[SkillableClassEnrollment]:
     """Give free seats to the longest-waiting enrollments of the class (they become Enroll)."""
     promoted: list[SkillableClassEnrollment] = []
-    while klass.used < klass.size:
+    while seats_taken(session, klass) < klass.size:
         nxt = session.scalar(
             select(SkillableClassEnrollment)
             .where(
@@ -278,7 +292,5 @@ def promote_waitlist(session: Session, klass: SkillableClass, now: dt.datetime) 
         nxt.enrollment_status_id = int(EnrollmentStatus.ENROLL)
         nxt.waitlisted_at = None
         nxt.last_modified = now
-        klass.used += 1
         promoted.append(nxt)
-        session.flush()
     return promoted

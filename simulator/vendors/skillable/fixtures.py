@@ -125,7 +125,6 @@ def _load_classes(fx: FixtureContext, tenant: str, section: Mapping[str, Any], w
             start=start,
             end=end,
             size=size,
-            used=0,
             confirmation_status_id=confirmation,
             late_cancel_window_hours=window,
             created=created,
@@ -152,6 +151,7 @@ def _load_enrollments(
     fx.session.flush()
     pairs: set[tuple[int, int]] = set()
     seen: set[int] = set()
+    seats: dict[int, int] = {}
     for path, entry in entries:
         row = _enrollment(fx, tenant, path, entry, users, classes)
         if (row.class_id, row.user_id) in pairs:
@@ -162,8 +162,8 @@ def _load_enrollments(
         seen.add(row.id)
         klass = classes[row.class_id]
         if EnrollmentStatus(row.enrollment_status_id) in SEAT_HOLDING:
-            klass.used += 1
-            if klass.used > klass.size:
+            seats[klass.id] = seats.get(klass.id, 0) + 1
+            if seats[klass.id] > klass.size:
                 raise FixtureError(path, f"class {klass.id} has only {klass.size} seats (Enroll and Audit hold one)")
         fx.session.add(row)
     # Flushed per section, so the next tenant's duplicate checks see these rows.

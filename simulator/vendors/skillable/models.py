@@ -1,4 +1,4 @@
-"""Skillable TMS tables: API keys, users, classes and class enrollments.
+"""Skillable TMS tables: API keys, users, class enrollments and classes.
 
 Ids are plain integers (the vendor's ids are int32) and unique across tenants, so an id
 from one organization never matches a row of another.
@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Index, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, Index, Integer, String, UniqueConstraint, func, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from simulator.core.db import Base, TenantScoped
+from simulator.vendors.skillable.states import SEAT_HOLDING
+
+SEAT_HOLDING_CODES = sorted(int(s) for s in SEAT_HOLDING)
 
 
 class SkillableApiKey(TenantScoped, Base):
@@ -32,28 +35,6 @@ class SkillableUser(TenantScoped, Base):
     email: Mapped[str] = mapped_column(String(254))
 
     __table_args__ = (Index("ix_skillable_users_tenant_id", "tenant", "id"),)
-
-
-class SkillableClass(TenantScoped, Base):
-    """A scheduled class with `size` seats; `used` is kept equal to its seat-holding enrollments."""
-
-    __tablename__ = "skillable_classes"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    name: Mapped[str] = mapped_column(String(200))
-    start: Mapped[dt.datetime] = mapped_column()
-    end: Mapped[dt.datetime] = mapped_column()
-    size: Mapped[int] = mapped_column(Integer)
-    used: Mapped[int] = mapped_column(Integer, default=0)
-    confirmation_status_id: Mapped[int] = mapped_column(Integer, default=0)
-    late_cancel_window_hours: Mapped[int] = mapped_column(Integer, default=0)
-    created: Mapped[dt.datetime] = mapped_column()
-    last_modified: Mapped[dt.datetime] = mapped_column()
-
-    __table_args__ = (
-        Index("ix_skillable_classes_tenant_name", "tenant", "name"),
-        Index("ix_skillable_classes_tenant_start", "tenant", "start"),
-        Index("ix_skillable_classes_tenant_confirmation", "tenant", "confirmation_status_id"),
-    )
 
 
 class SkillableClassEnrollment(TenantScoped, Base):
@@ -84,4 +65,36 @@ class SkillableClassEnrollment(TenantScoped, Base):
         Index("ix_skillable_enrollments_tenant_created", "tenant", "created"),
         Index("ix_skillable_enrollments_tenant_modified", "tenant", "last_modified"),
         Index("ix_skillable_enrollments_waitlist", "class_id", "enrollment_status_id", "waitlisted_at", "id"),
+    )
+
+
+class SkillableClass(TenantScoped, Base):
+    """A scheduled class with `size` seats, of which `used` are taken."""
+
+    __tablename__ = "skillable_classes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(200))
+    start: Mapped[dt.datetime] = mapped_column()
+    end: Mapped[dt.datetime] = mapped_column()
+    size: Mapped[int] = mapped_column(Integer)
+    confirmation_status_id: Mapped[int] = mapped_column(Integer, default=0)
+    late_cancel_window_hours: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[dt.datetime] = mapped_column()
+    last_modified: Mapped[dt.datetime] = mapped_column()
+    # Seats taken: derived in SQL from the enrollments (never stored, so it cannot drift).
+    # Class ids are unique across tenants, so the class id alone picks the right rows.
+    used: Mapped[int] = column_property(
+        select(func.count(SkillableClassEnrollment.id))
+        .where(
+            SkillableClassEnrollment.class_id == id,
+            SkillableClassEnrollment.enrollment_status_id.in_(SEAT_HOLDING_CODES),
+        )
+        .correlate_except(SkillableClassEnrollment)
+        .scalar_subquery()
+    )
+
+    __table_args__ = (
+        Index("ix_skillable_classes_tenant_name", "tenant", "name"),
+        Index("ix_skillable_classes_tenant_start", "tenant", "start"),
+        Index("ix_skillable_classes_tenant_confirmation", "tenant", "confirmation_status_id"),
     )
