@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from simulator.core.db import Base, Database
+from simulator.core.db import Database
 from simulator.core.errors import ApiError
 from simulator.core.fixtures import FixtureContext
 from simulator.vendors.skillable import backend
@@ -55,7 +55,7 @@ def test_seat_count_and_rollback_invariants(
     ops: list[tuple[int, EnrollmentStatus, CompletionStatus, bool | None]],
 ) -> None:
     database = Database("sqlite://")
-    Base.metadata.create_all(database.engine)
+    database.create_schema()
     with database.sessions() as session, session.begin():
         load_tenant(
             FixtureContext(session=session, now=NOW),
