@@ -147,7 +147,7 @@ def _load_enrollments(
     entries = items(section, "class_enrollments", where)
     explicit = [int(e["Id"]) for _, e in entries if isinstance(e.get("Id"), int) and not isinstance(e.get("Id"), bool)]
     ids.raise_floor(fx.session, ENROLLMENT_IDS, max([FIRST_ENROLLMENT_ID - 1, *explicit]))
-    # raise_floor may only add the counter row; next_value must see it (sessions do not autoflush).
+    # raise_floor may only add the counter row; next_value must see it, autoflush or not.
     fx.session.flush()
     pairs: set[tuple[int, int]] = set()
     seen: set[int] = set()
