@@ -1,9 +1,9 @@
 """The ASGI application: every vendor mounted at its own prefix, plus the control API.
 
-    /<vendor>/...        the vendor's own paths (see specs/<vendor>.yaml)
-    /<vendor>/openapi.json  that spec, with servers[0].url set to where it is served
-    /_sim/...            the control API (specs/simulator.yaml)
-    /                    an index of what is served
+/<vendor>/...        the vendor's own paths (see specs/<vendor>.yaml)
+/<vendor>/openapi.json  that spec, with servers[0].url set to where it is served
+/_sim/...            the control API (specs/simulator.yaml)
+/                    an index of what is served
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from simulator.admin.service import build_admin
 from simulator.core.pipeline import ServiceApp
@@ -27,7 +27,9 @@ from simulator.settings import Settings
 SETTINGS_ENV = "LMS_SIM_SETTINGS"
 
 
-def create_app(settings: Settings | None = None, *, bootstrap: bool = True, runtime: Runtime | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None, *, bootstrap: bool = True, runtime: Runtime | None = None
+) -> Starlette:
     """Build the app. With `bootstrap`, create the schema and load fixtures if the database is empty."""
     runtime = runtime or Runtime(settings or Settings())
     if bootstrap:
@@ -48,7 +50,7 @@ def create_app(settings: Settings | None = None, *, bootstrap: bool = True, runt
         yield
         runtime.db.dispose()
 
-    routes = [Route("/", index)]
+    routes: list[BaseRoute] = [Route("/", index)]
     routes += [Mount(f"/{name}", app=ServiceApp(runtime, vendor)) for name, vendor in runtime.vendors.items()]
     routes.append(Mount("/_sim", app=ServiceApp(runtime, build_admin(runtime))))
     app = Starlette(routes=routes, lifespan=lifespan)

@@ -34,15 +34,27 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=os.environ.get("LMS_SIM_HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("LMS_SIM_PORT", "8000")))
     serve.add_argument("--db", default=os.environ.get("LMS_SIM_DB", DEFAULT_DB), help="SQLite path or SQLAlchemy URL")
-    serve.add_argument("--fixtures", default=os.environ.get("LMS_SIM_FIXTURES", str(DEFAULT_FIXTURES)), help="fixture file or folder ('none' for an empty start)")
+    serve.add_argument(
+        "--fixtures",
+        default=os.environ.get("LMS_SIM_FIXTURES", str(DEFAULT_FIXTURES)),
+        help="fixture file or folder ('none' for an empty start)",
+    )
     serve.add_argument("--fresh", action="store_true", help="drop the stored state and reload the fixtures")
     serve.add_argument("--seed", type=int, default=int(os.environ.get("LMS_SIM_SEED", "0")))
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--log-level", choices=LOG_LEVELS, default="warning")
-    serve.add_argument("--admin-token", default=os.environ.get("LMS_SIM_ADMIN_TOKEN"), help="require this bearer token on /_sim")
+    serve.add_argument(
+        "--admin-token", default=os.environ.get("LMS_SIM_ADMIN_TOKEN"), help="require this bearer token on /_sim"
+    )
     serve.add_argument("--validate-responses", action="store_true", help="check every response against its spec")
     serve.add_argument("--contract-mode", choices=("strict", "lax"), default="strict")
-    serve.add_argument("--option", action="append", default=[], metavar="VENDOR.NAME=VALUE", help="a vendor option, e.g. msportal.rate_limit_per_minute=60")
+    serve.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="VENDOR.NAME=VALUE",
+        help="a vendor option, e.g. msportal.rate_limit_per_minute=60",
+    )
 
     specs = commands.add_parser("specs", help="list the bundled OpenAPI specs, or export them")
     specs.add_argument("--export", metavar="DIR", help="copy the specs into DIR")
@@ -111,9 +123,16 @@ def serve(settings: Settings) -> None:
     except (SQLAlchemyError, OSError, ModuleNotFoundError) as exc:
         raise UsageError(f"cannot use the database {settings.db!r}: {str(exc).splitlines()[0]}") from exc
     if settings.host not in ("127.0.0.1", "localhost", "::1") and not settings.admin_token:
-        print(f"warning: serving on {settings.host} without --admin-token: anyone who can reach it can reset it", file=sys.stderr)
+        print(
+            f"warning: serving on {settings.host} without --admin-token: anyone who can reach it can reset it",
+            file=sys.stderr,
+        )
     os.environ[SETTINGS_ENV] = settings_to_env(settings)
-    print(f"lms-sim {__version__} on http://{settings.host}:{settings.port}  (vendors: {', '.join(sorted(runtime.vendors))}; admin: /_sim)", flush=True)
+    vendors = ", ".join(sorted(runtime.vendors))
+    print(
+        f"lms-sim {__version__} on http://{settings.host}:{settings.port}  (vendors: {vendors}; admin: /_sim)",
+        flush=True,
+    )
     uvicorn.run(
         "simulator.app:app_from_env",
         factory=True,

@@ -130,7 +130,9 @@ class Runtime:
             for vendor_name, section in sections.items():
                 vendor = self.vendors.get(vendor_name)
                 if vendor is None:
-                    raise FixtureError(f"tenants.{tenant}.{vendor_name}", f"unknown vendor (known: {sorted(self.vendors)})")
+                    raise FixtureError(
+                        f"tenants.{tenant}.{vendor_name}", f"unknown vendor (known: {sorted(self.vendors)})"
+                    )
                 vendor.load_tenant(fx, tenant, check(section, f"tenants.{tenant}.{vendor_name}", Mapping))
             loaded.append(tenant)
         session.flush()
@@ -179,7 +181,9 @@ class Runtime:
             meta = session.get(MetaRow, FIXTURE_CLOCK_KEY)
             if meta is not None and meta.value.get("now") == "@real":
                 # A real-time fixture clock restarts at wall time, as on a fresh start.
-                clock.set_clock(session, to=clock.wall_now(), frozen=bool(meta.value.get("frozen")), allow_backwards=True)
+                clock.set_clock(
+                    session, to=clock.wall_now(), frozen=bool(meta.value.get("frozen")), allow_backwards=True
+                )
             journal.clear(session)
         else:
             snapshots.restore(session, blob, tenant=tenant)

@@ -216,11 +216,15 @@ class ServiceApp:
             ctx.path_params = {**path_params, **parsed.path_params}
         if self.vendor.catch_up is not None and ctx.principal is not None:
             self.vendor.catch_up(ctx.session, ctx.tenant, ctx.now())
+        if op.method == "GET" and not self.vendor.writes_on_get:
+            return binding.handler(ctx)
         # A savepoint: an ApiError undoes the handler's writes but keeps rate-limit counts.
         with ctx.session.begin_nested():
             return binding.handler(ctx)
 
-    def _check_response(self, ctx: RequestContext, binding: Binding, reply: Reply, violations: list[Violation]) -> Reply:
+    def _check_response(
+        self, ctx: RequestContext, binding: Binding, reply: Reply, violations: list[Violation]
+    ) -> Reply:
         body = reply.body if reply.raw is None else _maybe_json(reply.raw)
         found = binding.response.check(reply.status, body)
         if not found:
@@ -258,7 +262,11 @@ class ServiceApp:
             if op_id in self.vendor.secret_operations and 200 <= reply.status < 300:
                 response_body = journal.REDACTED
             else:
-                response_body = journal.body_text(reply.raw or b"", reply.body, limit) if (reply.raw or reply.body is not None) else None
+                response_body = (
+                    journal.body_text(reply.raw or b"", reply.body, limit)
+                    if (reply.raw or reply.body is not None)
+                    else None
+                )
         journal.record(
             ctx.session,
             request_id=ctx.request_id,
@@ -308,4 +316,6 @@ async def _send_reply(reply: Reply, scope: Scope, receive: Receive, send: Send) 
     else:
         content = orjson.dumps(reply.body)
     media_type = reply.media_type if content or reply.raw is not None else None
-    await Response(content, status_code=reply.status, headers=reply.headers, media_type=media_type)(scope, receive, send)
+    await Response(content, status_code=reply.status, headers=reply.headers, media_type=media_type)(
+        scope, receive, send
+    )

@@ -46,7 +46,9 @@ class _Controls:
         params = {"tenant": tenant} if tenant else {}
         return clock.parse_instant(self.admin("GET", "/clock", params=params)["now"])
 
-    def set_clock(self, now: dt.datetime | str | None = None, *, frozen: bool | None = None, tenant: str | None = None) -> dt.datetime:
+    def set_clock(
+        self, now: dt.datetime | str | None = None, *, frozen: bool | None = None, tenant: str | None = None
+    ) -> dt.datetime:
         body: dict[str, Any] = {}
         if now is not None:
             body["now"] = now.isoformat() if isinstance(now, dt.datetime) else now
@@ -58,7 +60,14 @@ class _Controls:
     def freeze(self) -> dt.datetime:
         return self.set_clock(frozen=True)
 
-    def advance(self, seconds: float | None = None, *, duration: str | None = None, days: float | None = None, tenant: str | None = None) -> dt.datetime:
+    def advance(
+        self,
+        seconds: float | None = None,
+        *,
+        duration: str | None = None,
+        days: float | None = None,
+        tenant: str | None = None,
+    ) -> dt.datetime:
         """Move the simulated clock forward (by seconds, days or an ISO 8601 duration)."""
         body: dict[str, Any] = {"duration": duration} if duration else {"seconds": (seconds or 0) + (days or 0) * 86400}
         params = {"tenant": tenant} if tenant else {}
