@@ -61,4 +61,6 @@ VENDOR = VendorPlugin(
     credentials=credentials,
     # ASP.NET-style routing matches paths case-insensitively. [inferred]
     case_insensitive_paths=True,
+    # Create and Update are GETs: they need the savepoint that undoes a failed call's writes.
+    writes_on_get=True,
 )

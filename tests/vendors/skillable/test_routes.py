@@ -257,3 +257,11 @@ def test_lax_contract_mode_never_fails_on_bad_input(path: str, status: int) -> N
         assert enrollment(sim, 3001, 501)["EnrollmentStatusId"] == 60
     finally:
         sim.close()
+
+
+def test_a_refused_create_leaves_no_trace(lms_sim: InProcessSimulator) -> None:
+    """Create and Update are GETs that write: a refused one is undone entirely (ids included)."""
+    refused = write(lms_sim, "/CreateClassEnrollment", 3002, 524, 0, 20)
+    assert refused["status"] == 10
+    created = write(lms_sim, "/CreateClassEnrollment", 3002, 524, 0)
+    assert created["ClassEnrollmentId"] == 100_001
