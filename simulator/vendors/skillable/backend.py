@@ -272,9 +272,8 @@ def _copy_optional(row: SkillableClassEnrollment, fields: EnrollmentFields) -> N
         row.grade = fields.grade
 
 
-def promote_waitlist(session: Session, klass: SkillableClass, now: dt.datetime) -> list[SkillableClassEnrollment]:
+def promote_waitlist(session: Session, klass: SkillableClass, now: dt.datetime) -> None:
     """Give free seats to the longest-waiting enrollments of the class (they become Enroll)."""
-    promoted: list[SkillableClassEnrollment] = []
     while seats_taken(session, klass) < klass.size:
         nxt = session.scalar(
             select(SkillableClassEnrollment)
@@ -292,5 +291,3 @@ def promote_waitlist(session: Session, klass: SkillableClass, now: dt.datetime) 
         nxt.enrollment_status_id = int(EnrollmentStatus.ENROLL)
         nxt.waitlisted_at = None
         nxt.last_modified = now
-        promoted.append(nxt)
-    return promoted

@@ -34,8 +34,6 @@ class SkillableUser(TenantScoped, Base):
     last_name: Mapped[str] = mapped_column(String(100))
     email: Mapped[str] = mapped_column(String(254))
 
-    __table_args__ = (Index("ix_skillable_users_tenant_id", "tenant", "id"),)
-
 
 class SkillableClassEnrollment(TenantScoped, Base):
     """One user's enrollment in one class (at most one per class and user)."""
