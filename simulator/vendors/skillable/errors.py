@@ -2,8 +2,11 @@
 
 ApiError.status is the simulator's internal classification: 401/403 -> body status 30
 (Invalid integration key), 404 -> 20 (Not found), anything else a client caused
-(400, 413, 422, 429 ...) -> 10 (Error, with the message as `error`). A 5xx stays an
-HTTP 5xx: it is a simulator bug, and hiding it behind HTTP 200 would hide it from tests.
+(400, 413, 422 ...) -> 10 (Error, with the message as `error`), all at HTTP 200.
+Statuses that come from infrastructure rather than the API's code keep their HTTP
+status, with the operation's body (status 10): 429 (only ever an injected fault; Skillable
+documents no rate limit) and 5xx (an injected outage, or a simulator bug that HTTP 200
+would hide from tests). [inferred]
 
 Requests that match no operation (unknown path: 404, wrong method: 405 with `Allow`)
 never reach the API's own code, so they keep their HTTP status and get a web-framework
@@ -29,7 +32,7 @@ def body_status(err: ApiError) -> ApiStatus:
 def render_error(err: ApiError, ctx: RequestContext) -> Reply:
     if not ctx.operation_id and err.status in (404, 405):
         return Reply(err.status, {"Message": _framework_message(err, ctx)}, headers=dict(err.headers))
-    http_status = err.status if err.status >= 500 else 200
+    http_status = err.status if err.status >= 500 or err.status == 429 else 200
     return Reply(http_status, wire.failure(ctx.operation_id, body_status(err), err.message), headers=dict(err.headers))
 
 

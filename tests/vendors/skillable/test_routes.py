@@ -265,3 +265,22 @@ def test_a_refused_create_leaves_no_trace(lms_sim: InProcessSimulator) -> None:
     assert refused["status"] == 10
     created = write(lms_sim, "/CreateClassEnrollment", 3002, 524, 0)
     assert created["ClassEnrollmentId"] == 100_001
+
+
+def test_injected_faults_use_the_operations_envelope(lms_sim: InProcessSimulator) -> None:
+    lms_sim.fault(vendor="skillable", path="/GetClass/*", status=503, times=1)
+    lms_sim.fault(vendor="skillable", path="/CreateClassEnrollment", status=429, times=1)
+    lms_sim.fault(vendor="skillable", path="/UpdateClassEnrollment/*", status=400, times=1)
+    outage = lms_sim.client.get(lms_sim.url("skillable", "/GetClass/3001"), headers=ACME)
+    assert outage.status_code == 503 and outage.json()["Status"] == 10 and outage.json()["Results"] == []
+    throttled = lms_sim.client.get(
+        lms_sim.url("skillable", "/CreateClassEnrollment"),
+        params={"classId": 3002, "userId": 524, "enrollmentStatusId": 60, "completionStatusId": 0},
+        headers=ACME,
+    )
+    assert throttled.status_code == 429 and throttled.headers["retry-after"]
+    assert throttled.json()["status"] == 10 and throttled.json()["ClassEnrollmentId"] is None
+    refused = write(lms_sim, "/UpdateClassEnrollment/45001", 3001, 501, 10)
+    assert refused["status"] == 10 and refused["error"]
+    assert enrollment(lms_sim, 3001, 501)["EnrollmentStatusId"] == 60  # the handler never ran
+    assert call(lms_sim, "/GetClass/3001")["Status"] == 0  # each rule fired once
