@@ -248,7 +248,7 @@ class ServiceApp:
             vendor=self.vendor.name,
             operation_id=ctx.operation_id,
             method=ctx.method,
-            path=ctx.path[len(self.prefix) :],
+            path=ctx.path[len(self.prefix) :] if ctx.path.startswith(self.prefix + "/") else ctx.path,
             tenant=ctx.principal.tenant if ctx.principal else None,
         )
         ctx.fault = effect
