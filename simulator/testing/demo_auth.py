@@ -33,7 +33,11 @@ def docebo(client: Any, tenant: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-PROVIDERS: dict[str, AuthHeaders] = {"msportal": msportal, "docebo": docebo}
+def skillable(client: Any, tenant: str) -> dict[str, str]:
+    return {"api_key": f"skl-{tenant}-key"}
+
+
+PROVIDERS: dict[str, AuthHeaders] = {"msportal": msportal, "docebo": docebo, "skillable": skillable}
 
 
 def headers_for(vendor: str, client: Any, tenant: str = "acme") -> dict[str, str]:

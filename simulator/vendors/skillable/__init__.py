@@ -41,6 +41,7 @@ Fixture section format: see `simulator.vendors.skillable.fixtures`.
 
 from __future__ import annotations
 
+from simulator.core.tenants import CloneRules
 from simulator.core.vendor import VendorPlugin
 from simulator.vendors.skillable import models as _models  # noqa: F401  (registers the tables)
 from simulator.vendors.skillable.auth import authenticate, credentials
@@ -63,4 +64,5 @@ VENDOR = VendorPlugin(
     case_insensitive_paths=True,
     # Create and Update are GETs: they need the savepoint that undoes a failed call's writes.
     writes_on_get=True,
+    clone_rules=CloneRules(credential_fields=frozenset({"Key"}), int_id_fields=frozenset({"Id", "ClassId", "UserId"})),
 )
