@@ -59,7 +59,9 @@ def test_demo_history_is_replayed_through_the_rules(demo: Session, t0: dt.dateti
 
 def test_every_first_history_entry_starts_unassigned(demo: Session) -> None:
     first_ids = select(func.min(LearnlinkEnrolmentEvent.id)).group_by(LearnlinkEnrolmentEvent.enrolment_id)
-    previous = set(demo.scalars(select(LearnlinkEnrolmentEvent.previous_status).where(LearnlinkEnrolmentEvent.id.in_(first_ids))))
+    previous = set(
+        demo.scalars(select(LearnlinkEnrolmentEvent.previous_status).where(LearnlinkEnrolmentEvent.id.in_(first_ids)))
+    )
     assert previous == {"unassigned"}
     later = demo.scalar(
         select(func.count())
@@ -74,8 +76,18 @@ def test_every_first_history_entry_starts_unassigned(demo: Session) -> None:
     [
         ({"tenantId": 5}, "tenants.acme.learnlink.tenantId"),
         ({"credentials": []}, "tenants.acme.learnlink.credentials"),
-        ({"assignments": [{"key": "x", "audience": "nope", "content": "c1", "assignedAt": "@now"}]}, "assignments[0].audience"),
-        ({"assignments": [{"key": "x", "audience": "all", "content": "c1", "completionPeriod": 0, "assignedAt": "@now"}]}, "completionPeriod"),
+        (
+            {"assignments": [{"key": "x", "audience": "nope", "content": "c1", "assignedAt": "@now"}]},
+            "assignments[0].audience",
+        ),
+        (
+            {
+                "assignments": [
+                    {"key": "x", "audience": "all", "content": "c1", "completionPeriod": 0, "assignedAt": "@now"}
+                ]
+            },
+            "completionPeriod",
+        ),
         ({"completions": [{"user": "u01", "content": "c1", "completedAt": "@now+P1D"}]}, "completions[0]"),
         ({"users": [{"key": "u99", "id": "XYZ"}]}, "users[0].id"),
     ],
