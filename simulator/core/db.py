@@ -123,5 +123,11 @@ class Database:
         with self.sessions() as session, session.begin():
             yield session
 
+    @property
+    def in_memory(self) -> bool:
+        return self.url in ("sqlite://", "sqlite:///:memory:")
+
     def dispose(self) -> None:
-        self.engine.dispose()
+        # An in-memory database lives only in its one connection: closing it would lose it.
+        if not self.in_memory:
+            self.engine.dispose()

@@ -74,4 +74,8 @@ class VendorPlugin:
     case_insensitive_paths: bool = False
     # Largest request body accepted; larger ones get the vendor's 413.
     max_body_bytes: int = 1_048_576
+    # Operations whose responses hand out secrets (tokens): their bodies are never journaled.
+    secret_operations: frozenset[str] = frozenset()
+    # False for the simulator's own admin API: only vendor requests go to the journal.
+    journaled: bool = True
     extra: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""The simulator's control plane at `/_sim` (described by specs/simulator.yaml)."""

@@ -1,0 +1,69 @@
+"""The ASGI application: every vendor mounted at its own prefix, plus the control API.
+
+    /<vendor>/...        the vendor's own paths (see specs/<vendor>.yaml)
+    /<vendor>/openapi.json  that spec, with servers[0].url set to where it is served
+    /_sim/...            the control API (specs/simulator.yaml)
+    /                    an index of what is served
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+
+from simulator.admin.service import build_admin
+from simulator.core.pipeline import ServiceApp
+from simulator.runtime import Runtime
+from simulator.settings import Settings
+
+SETTINGS_ENV = "LMS_SIM_SETTINGS"
+
+
+def create_app(settings: Settings | None = None, *, bootstrap: bool = True, runtime: Runtime | None = None) -> Starlette:
+    """Build the app. With `bootstrap`, create the schema and load fixtures if the database is empty."""
+    runtime = runtime or Runtime(settings or Settings())
+    if bootstrap:
+        runtime.bootstrap()
+
+    async def index(request: Request) -> Response:
+        base = str(request.base_url).rstrip("/")
+        return JSONResponse(
+            {
+                "name": "lms-simulator",
+                "vendors": {name: f"{base}/{name}" for name in runtime.vendors},
+                "admin": f"{base}/_sim",
+            }
+        )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        runtime.db.dispose()
+
+    routes = [Route("/", index)]
+    routes += [Mount(f"/{name}", app=ServiceApp(runtime, vendor)) for name, vendor in runtime.vendors.items()]
+    routes.append(Mount("/_sim", app=ServiceApp(runtime, build_admin(runtime))))
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.runtime = runtime
+    return app
+
+
+def settings_to_env(settings: Settings) -> str:
+    data = dict(settings.__dict__)
+    data["fixtures"] = str(settings.fixtures) if settings.fixtures else None
+    return json.dumps(data)
+
+
+def app_from_env() -> Starlette:
+    """Factory for uvicorn workers: the parent process already bootstrapped the database."""
+    data = json.loads(os.environ[SETTINGS_ENV])
+    data["fixtures"] = Path(data["fixtures"]) if data.get("fixtures") else None
+    return create_app(Settings(**data), bootstrap=False)

@@ -1,0 +1,116 @@
+"""The request journal: every vendor request as the simulator saw and answered it.
+
+Secrets are redacted before anything is stored: credentials in headers, password and
+secret fields in bodies, and the whole response of operations that hand out tokens.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import orjson
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from simulator.core import clock
+from simulator.core.errors import Violation
+from simulator.core.models import JournalRow
+
+REDACTED = "***"
+SECRET_HEADERS = frozenset({"authorization", "x-api-key", "api_key", "api-key", "cookie", "x-absorb-api-key"})
+_SECRET_WORDS = ("password", "secret", "privatekey", "private_key", "token", "api_key", "apikey")
+
+
+def is_secret_field(name: str) -> bool:
+    lowered = name.lower()
+    return any(word in lowered for word in _SECRET_WORDS)
+
+
+def redact_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    return {k: (REDACTED if k in SECRET_HEADERS or is_secret_field(k) else v) for k, v in headers}
+
+
+def redact_value(value: Any) -> Any:
+    """A copy of a JSON value with every secret-looking field replaced."""
+    if isinstance(value, Mapping):
+        return {k: (REDACTED if is_secret_field(str(k)) else redact_value(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_value(v) for v in value]
+    return value
+
+
+def body_text(raw: bytes, parsed: Any, limit: int) -> str | None:
+    """The body as stored: redacted JSON when it parsed, else the (truncated) raw text."""
+    if parsed is not None:
+        text = orjson.dumps(redact_value(parsed)).decode()
+    elif raw:
+        text = raw[:limit].decode("utf-8", errors="replace")
+    else:
+        return None
+    return text if len(text) <= limit else text[:limit] + "…(truncated)"
+
+
+def record(session: Session, **fields: Any) -> JournalRow:
+    fields.setdefault("wall_at", clock.wall_now())
+    row = JournalRow(**fields)
+    session.add(row)
+    return row
+
+
+def entry_json(row: JournalRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "requestId": row.request_id,
+        "at": clock.iso(row.at, millis=True),
+        "wallAt": clock.iso(row.wall_at, millis=True),
+        "vendor": row.vendor,
+        "tenant": row.tenant,
+        "operationId": row.operation_id,
+        "method": row.method,
+        "path": row.path,
+        "query": row.query,
+        "status": row.status,
+        "durationMs": round(row.duration_ms, 3),
+        "requestHeaders": row.request_headers,
+        "requestBody": row.request_body,
+        "responseBody": row.response_body,
+        "violations": row.violations or [],
+        "fault": row.fault,
+    }
+
+
+def query_entries(
+    session: Session,
+    *,
+    vendor: str | None = None,
+    operation: str | None = None,
+    status: int | None = None,
+    tenant: str | None = None,
+    since: dt.datetime | None = None,
+    limit: int = 100,
+) -> tuple[list[JournalRow], int]:
+    """Newest first, with the total number of matching entries."""
+    conditions = []
+    if vendor:
+        conditions.append(JournalRow.vendor == vendor)
+    if operation:
+        conditions.append(JournalRow.operation_id == operation)
+    if status is not None:
+        conditions.append(JournalRow.status == status)
+    if tenant:
+        conditions.append(JournalRow.tenant == tenant)
+    if since is not None:
+        conditions.append(JournalRow.at >= since)
+    total = session.scalar(select(func.count()).select_from(JournalRow).where(*conditions)) or 0
+    rows = session.scalars(select(JournalRow).where(*conditions).order_by(JournalRow.id.desc()).limit(limit))
+    return list(rows), int(total)
+
+
+def clear(session: Session) -> int:
+    return int(session.execute(delete(JournalRow)).rowcount or 0)  # type: ignore[attr-defined]
+
+
+def violations_json(violations: Iterable[Violation]) -> list[dict[str, str]]:
+    return [v.as_dict() for v in violations]

@@ -1,0 +1,310 @@
+"""Serving one vendor (or the admin API) from its spec: the request pipeline.
+
+For each request: match a spec route → read the body (size-limited) → authenticate →
+validate against the spec → bring time-driven statuses up to now → run the handler in
+a savepoint → render the reply (or the vendor's error envelope) → write the journal
+entry → commit. One database transaction per request; an `ApiError` undoes the
+handler's writes, so bad input changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+import orjson
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from simulator.core import journal
+from simulator.core.context import Reply, RequestContext
+from simulator.core.errors import ApiError, Violation
+from simulator.core.routing import Binding, SpecRoute, build_routes, match
+from simulator.core.spec import load_spec, operations
+from simulator.core.validation import FORM_TYPES
+from simulator.core.vendor import VendorPlugin
+
+if TYPE_CHECKING:
+    from simulator.runtime import Runtime
+
+log = logging.getLogger("simulator")
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class ServiceApp:
+    """The ASGI app of one vendor, mounted at `/<vendor.name>`."""
+
+    def __init__(self, runtime: Runtime, vendor: VendorPlugin) -> None:
+        self.runtime = runtime
+        self.vendor = vendor
+        self.spec = load_spec(vendor.spec_file)
+        self.routes: list[SpecRoute] = build_routes(
+            self.spec,
+            operations(self.spec),
+            vendor.operations.handlers,
+            case_insensitive=vendor.case_insensitive_paths,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        started = time.perf_counter()
+        root = scope.get("root_path", "")
+        full_path: str = scope["path"]
+        path = full_path[len(root) :] if root and full_path.startswith(root) else full_path
+        method: str = scope["method"]
+        if path == "/openapi.json" and method in ("GET", "HEAD"):
+            await self._serve_spec(scope, receive, send)
+            return
+        binding, path_params, allowed = match(self.routes, path or "/", method)
+        request = Request(scope, receive)
+        headers = {k.lower(): v for k, v in Headers(scope=scope).items()}
+        raw_body, form, early = b"", None, None
+        try:
+            raw_body = await self._read_body(receive)
+            content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+            if binding is not None and content_type in FORM_TYPES and raw_body:
+                request._body = raw_body
+                form = await self._read_form(request)
+        except BodyTooLarge:
+            early = ApiError(413, f"Request body exceeds {self.vendor.max_body_bytes} bytes")
+        except _FormError as exc:
+            early = self.vendor.validation_error([Violation("body", str(exc))])
+        if binding is None and early is None:
+            early = (
+                ApiError(405, "Method not allowed", headers={"Allow": ", ".join(allowed)})
+                if allowed
+                else ApiError(404, "Not found")
+            )
+        reply = self.process(
+            binding=binding,
+            early_error=early,
+            method=method,
+            full_path=full_path,
+            path_params=path_params,
+            query_string=scope.get("query_string", b"").decode("latin-1"),
+            headers=headers,
+            raw_body=raw_body,
+            form=form,
+            started=started,
+        )
+        await _send_reply(reply, scope, receive, send)
+
+    async def _read_body(self, receive: Receive) -> bytes:
+        limit = self.vendor.max_body_bytes
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise BodyTooLarge()
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
+
+    @staticmethod
+    async def _read_form(request: Request) -> dict[str, list[str]]:
+        try:
+            form = await request.form(max_files=0, max_fields=1000)
+        except Exception as exc:  # python-multipart raises several kinds on malformed input
+            raise _FormError(f"malformed form body: {exc}") from exc
+        out: dict[str, list[str]] = {}
+        for key, value in form.multi_items():
+            if not isinstance(value, str):
+                raise _FormError(f"file uploads are not accepted ({key})")
+            out.setdefault(key, []).append(value)
+        return out
+
+    def process(
+        self,
+        *,
+        binding: Binding | None,
+        early_error: ApiError | None,
+        method: str,
+        full_path: str,
+        path_params: Mapping[str, str],
+        query_string: str,
+        headers: Mapping[str, str],
+        raw_body: bytes,
+        form: Mapping[str, list[str]] | None,
+        started: float,
+    ) -> Reply:
+        """Everything that touches the database, in one transaction."""
+        runtime = self.runtime
+        settings = runtime.settings
+        request_id = headers.get("x-request-id") or secrets.token_hex(12)
+        session = runtime.db.sessions()
+        ctx = RequestContext(
+            session=session,
+            settings=settings,
+            vendor=self.vendor.name,
+            operation_id=binding.operation.operation_id if binding else "",
+            method=method,
+            path=full_path,
+            request_id=request_id[:128],
+            headers=headers,
+        )
+        violations: list[Violation] = []
+        try:
+            with session.begin():
+                try:
+                    if early_error is not None:
+                        raise early_error
+                    assert binding is not None
+                    reply = self._run(ctx, binding, path_params, query_string, headers, raw_body, form)
+                except ApiError as err:
+                    violations = list(err.violations)
+                    reply = self.vendor.render_error(err, ctx)
+                reply.headers = {**ctx.response_headers, **reply.headers}
+                if binding is not None and settings.validate_responses:
+                    reply = self._check_response(ctx, binding, reply, violations)
+                if self.vendor.journaled:
+                    self._journal(ctx, binding, reply, query_string, headers, raw_body, violations, started)
+        except Exception:
+            log.exception("%s %s failed", method, full_path)
+            session.rollback()
+            reply = self._server_error(ctx)
+            if self.vendor.journaled:
+                with session.begin():
+                    self._journal(ctx, binding, reply, query_string, headers, raw_body, violations, started)
+        finally:
+            session.close()
+        return reply
+
+    def _run(
+        self,
+        ctx: RequestContext,
+        binding: Binding,
+        path_params: Mapping[str, str],
+        query_string: str,
+        headers: Mapping[str, str],
+        raw_body: bytes,
+        form: Mapping[str, list[str]] | None,
+    ) -> Reply:
+        op = binding.operation
+        principal = self.vendor.authenticate(ctx, op)
+        if principal is not None:
+            ctx.authenticate_as(principal)
+        try:
+            query = parse_qsl(query_string, keep_blank_values=True, encoding="utf-8", errors="strict")
+        except UnicodeDecodeError:
+            raise self.vendor.validation_error([Violation("query", "the query string is not valid UTF-8")]) from None
+        parsed = binding.request.parse(path_params, query, headers, headers.get("content-type", ""), raw_body, form)
+        if parsed.violations:
+            err = self.vendor.validation_error(parsed.violations)
+            err.violations = parsed.violations
+            if ctx.settings.contract_mode == "strict":
+                raise err
+            ctx.warnings.extend(parsed.violations)
+        ctx.path_params, ctx.query, ctx.raw_query, ctx.body = parsed.path_params, parsed.query, query, parsed.body
+        if ctx.settings.contract_mode != "strict":
+            ctx.path_params = {**path_params, **parsed.path_params}
+        if self.vendor.catch_up is not None and ctx.principal is not None:
+            self.vendor.catch_up(ctx.session, ctx.tenant, ctx.now())
+        # A savepoint: an ApiError undoes the handler's writes but keeps rate-limit counts.
+        with ctx.session.begin_nested():
+            return binding.handler(ctx)
+
+    def _check_response(self, ctx: RequestContext, binding: Binding, reply: Reply, violations: list[Violation]) -> Reply:
+        body = reply.body if reply.raw is None else _maybe_json(reply.raw)
+        found = binding.response.check(reply.status, body)
+        if not found:
+            return reply
+        log.error("response of %s does not match the spec: %s", binding.operation.operation_id, found)
+        violations.extend(found)
+        err = ApiError(500, "The simulator's response did not match its spec", details=[v.as_dict() for v in found])
+        return self.vendor.render_error(err, ctx)
+
+    def _server_error(self, ctx: RequestContext) -> Reply:
+        try:
+            return self.vendor.render_error(ApiError(500, "Internal server error"), ctx)
+        except Exception:
+            log.exception("rendering the error envelope failed")
+            return Reply(500, {"error": "Internal server error"})
+
+    def _journal(
+        self,
+        ctx: RequestContext,
+        binding: Binding | None,
+        reply: Reply,
+        query_string: str,
+        headers: Mapping[str, str],
+        raw_body: bytes,
+        violations: list[Violation],
+        started: float,
+    ) -> None:
+        settings = self.runtime.settings
+        limit = settings.journal_body_limit
+        op_id = binding.operation.operation_id if binding else None
+        request_body = response_body = None
+        if settings.journal_bodies:
+            parsed = ctx.body if isinstance(ctx.body, dict | list) else _maybe_json(raw_body)
+            request_body = journal.body_text(raw_body, parsed, limit)
+            if op_id in self.vendor.secret_operations and 200 <= reply.status < 300:
+                response_body = journal.REDACTED
+            else:
+                response_body = journal.body_text(reply.raw or b"", reply.body, limit) if (reply.raw or reply.body is not None) else None
+        journal.record(
+            ctx.session,
+            request_id=ctx.request_id,
+            at=ctx.now(),
+            vendor=self.vendor.name,
+            tenant=ctx.principal.tenant if ctx.principal else None,
+            operation_id=op_id,
+            method=ctx.method,
+            path=ctx.path,
+            query=query_string[:2048],
+            status=reply.status,
+            duration_ms=(time.perf_counter() - started) * 1000.0,
+            request_headers=journal.redact_headers(headers.items()),
+            request_body=request_body,
+            response_body=response_body,
+            violations=journal.violations_json([*violations, *ctx.warnings]),
+            fault=None,
+        )
+
+    async def _serve_spec(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = Headers(scope=scope)
+        host = headers.get("host", "127.0.0.1")
+        scheme = scope.get("scheme", "http")
+        doc = dict(self.spec)
+        doc["servers"] = [{"url": f"{scheme}://{host}{scope.get('root_path', '')}", "description": "lms-simulator"}]
+        await Response(orjson.dumps(doc), media_type="application/json")(scope, receive, send)
+
+
+class _FormError(Exception):
+    pass
+
+
+def _maybe_json(raw: bytes) -> Any:
+    if not raw:
+        return None
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+
+
+async def _send_reply(reply: Reply, scope: Scope, receive: Receive, send: Send) -> None:
+    if reply.raw is not None:
+        content = reply.raw
+    elif reply.body is None:
+        content = b""
+    else:
+        content = orjson.dumps(reply.body)
+    media_type = reply.media_type if content or reply.raw is not None else None
+    await Response(content, status_code=reply.status, headers=reply.headers, media_type=media_type)(scope, receive, send)

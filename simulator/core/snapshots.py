@@ -1,0 +1,113 @@
+"""Copies of the whole state (or one tenant's part of it), stored in the database.
+
+A snapshot holds every vendor table (rows of `TenantScoped` tables), the id counters and
+the clock, as JSON. Restoring one deletes the current rows and bulk-inserts the saved ones.
+Reset is a restore of the snapshot taken right after the fixtures were loaded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import orjson
+from sqlalchemy import Table, delete, insert, select
+from sqlalchemy.orm import Session
+
+from simulator.core import clock
+from simulator.core.db import Base, TenantScoped, UtcDateTime
+from simulator.core.models import ClockRow, CounterRow, RateWindowRow, SnapshotRow
+
+FIXTURES = "__fixtures__"
+_SHARED_TABLES = (CounterRow.__table__, ClockRow.__table__)
+
+
+def vendor_tables() -> list[Table]:
+    """Tables of TenantScoped models, in dependency order."""
+    scoped = {
+        mapper.local_table.name
+        for mapper in Base.registry.mappers
+        if issubclass(mapper.class_, TenantScoped)
+    }
+    return [t for t in Base.metadata.sorted_tables if t.name in scoped]
+
+
+def _datetime_columns(table: Table) -> list[str]:
+    return [c.name for c in table.columns if isinstance(c.type, UtcDateTime)]
+
+
+def capture(session: Session, tenant: str | None = None) -> bytes:
+    data: dict[str, list[dict[str, Any]]] = {}
+    for table in vendor_tables():
+        stmt = select(table)
+        if tenant is not None:
+            stmt = stmt.where(table.c.tenant == tenant)
+        data[table.name] = [dict(row._mapping) for row in session.execute(stmt)]
+    if tenant is None:
+        for table in _SHARED_TABLES:
+            data[table.name] = [dict(row._mapping) for row in session.execute(select(table))]
+    return orjson.dumps(
+        {"version": 1, "tenant": tenant, "tables": data}, option=orjson.OPT_NON_STR_KEYS, default=_encode
+    )
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    raise TypeError(f"cannot snapshot a {type(value).__name__}")
+
+
+def clear(session: Session, tenant: str | None = None) -> None:
+    """Delete all vendor rows (of one tenant, or all of them with the counters, clock and rate windows)."""
+    for table in reversed(vendor_tables()):
+        stmt = delete(table)
+        if tenant is not None:
+            stmt = stmt.where(table.c.tenant == tenant)
+        session.execute(stmt)
+    if tenant is None:
+        for table in _SHARED_TABLES:
+            session.execute(delete(table))
+        session.execute(delete(RateWindowRow.__table__))
+
+
+def restore(session: Session, blob: bytes, tenant: str | None = None) -> None:
+    """Replace the current state (all of it, or one tenant's rows) with a snapshot's."""
+    doc = orjson.loads(blob)
+    tables = doc["tables"]
+    scoped = vendor_tables()
+    clear(session, tenant)
+    for table in [*(_SHARED_TABLES if tenant is None else ()), *scoped]:
+        rows = tables.get(table.name, [])
+        if tenant is not None:
+            rows = [r for r in rows if r.get("tenant") == tenant]
+        if not rows:
+            continue
+        for name in _datetime_columns(table):
+            for row in rows:
+                if row.get(name) is not None:
+                    row[name] = _parse_time(row[name])
+        session.execute(insert(table), rows)
+
+
+def _parse_time(value: str) -> dt.datetime:
+    return clock.parse_instant(value)
+
+
+def save(session: Session, name: str, blob: bytes, now: dt.datetime) -> None:
+    row = session.get(SnapshotRow, name)
+    if row is None:
+        session.add(SnapshotRow(name=name, created_at=now, data=blob))
+    else:
+        row.data, row.created_at = blob, now
+
+
+def load(session: Session, name: str) -> bytes | None:
+    row = session.get(SnapshotRow, name)
+    return None if row is None else row.data
+
+
+def listing(session: Session) -> list[SnapshotRow]:
+    return list(session.scalars(select(SnapshotRow).where(SnapshotRow.name != FIXTURES).order_by(SnapshotRow.name)))

@@ -1,0 +1,161 @@
+"""One simulator instance: settings, database, vendors, and the operations on its whole state
+(start-up, loading fixtures, reset) that the CLI, the admin API and the pytest plugin share."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
+from sqlalchemy.schema import CreateTable
+
+from simulator.core import clock, ids, journal, snapshots
+from simulator.core.db import Base, Database
+from simulator.core.fixtures import FixtureContext, FixtureError, check, read_documents
+from simulator.core.models import MetaRow
+from simulator.core.vendor import VendorPlugin
+from simulator.settings import Settings
+from simulator.vendors import all_vendors
+
+log = logging.getLogger("simulator")
+
+SCHEMA_KEY = "schema"
+TENANTS_KEY = "tenants"
+FIXTURE_CLOCK_KEY = "fixture_clock"
+
+
+class Runtime:
+    def __init__(self, settings: Settings, db: Database | None = None) -> None:
+        self.settings = settings
+        self.db = db or Database(settings.db)
+        self.vendors: dict[str, VendorPlugin] = {v.name: v for v in all_vendors()}
+
+    # -- start-up -------------------------------------------------------------------------
+
+    def bootstrap(self) -> None:
+        """Create the schema and load the fixtures unless the database already holds state."""
+        self.db.create_schema()
+        with self.db.transaction() as session:
+            stored = session.get(MetaRow, SCHEMA_KEY)
+            fingerprint = self.schema_fingerprint()
+            if stored is not None and stored.value != fingerprint and not self.settings.fresh:
+                log.warning("the database was made by another version of the simulator: reloading the fixtures")
+            needs_load = self.settings.fresh or stored is None or stored.value != fingerprint
+        if needs_load:
+            self.db.dispose()
+            Base.metadata.drop_all(self.db.engine)
+            self.db.create_schema()
+            with self.db.transaction() as session:
+                ids.set_seed(session, self.settings.seed)
+                doc = read_documents(self.settings.fixtures) if self.settings.fixtures else {}
+                self.load_document(session, doc, replace=True)
+                session.add(MetaRow(key=SCHEMA_KEY, value=fingerprint))
+
+    def schema_fingerprint(self) -> str:
+        ddl = "\n".join(str(CreateTable(t).compile(self.db.engine)) for t in Base.metadata.sorted_tables)
+        return hashlib.sha256(ddl.encode()).hexdigest()[:16]
+
+    # -- fixtures -------------------------------------------------------------------------
+
+    def load_document(self, session: Session, doc: Mapping[str, Any], *, replace: bool) -> list[str]:
+        """Load a fixture document (all or nothing) and remember it as the state reset returns to.
+
+        With `replace`, existing vendor state is dropped first; otherwise the document's
+        tenants are added (a tenant that already exists is replaced).
+        """
+        check(doc, "document", Mapping)
+        unknown = sorted(set(doc) - {"clock", "tenants", "seed"})
+        if unknown:
+            raise FixtureError(unknown[0], "unknown top-level key (expected clock, tenants, seed)")
+        tenants = check(doc.get("tenants") or {}, "tenants", Mapping)
+        if replace:
+            snapshots.clear(session)
+            self._apply_clock(session, doc.get("clock"))
+        elif doc.get("clock") is not None:
+            raise FixtureError("clock", "only a full load (replace) may set the clock")
+        fx = FixtureContext(session=session, now=clock.now(session))
+        loaded = []
+        for tenant, sections in tenants.items():
+            if not isinstance(tenant, str) or not tenant.isidentifier():
+                raise FixtureError(f"tenants.{tenant}", "a tenant name is a short identifier")
+            check(sections, f"tenants.{tenant}", Mapping)
+            if not replace:
+                snapshots.clear(session, tenant)
+            for vendor_name, section in sections.items():
+                vendor = self.vendors.get(vendor_name)
+                if vendor is None:
+                    raise FixtureError(f"tenants.{tenant}.{vendor_name}", f"unknown vendor (known: {sorted(self.vendors)})")
+                vendor.load_tenant(fx, tenant, check(section, f"tenants.{tenant}.{vendor_name}", Mapping))
+            loaded.append(tenant)
+        session.flush()
+        known = set(self.tenants(session)) if not replace else set()
+        self._set_meta(session, TENANTS_KEY, sorted(known | set(loaded)))
+        snapshots.save(session, snapshots.FIXTURES, snapshots.capture(session), clock.now(session))
+        return loaded
+
+    def _apply_clock(self, session: Session, spec: Any) -> None:
+        if spec is None:
+            spec = {}
+        check(spec, "clock", Mapping)
+        start = spec.get("now", "@real")
+        frozen = bool(check(spec.get("frozen", False), "clock.frozen", bool))
+        to = None
+        if start != "@real":
+            try:
+                to = clock.parse_instant(check(start, "clock.now", str))
+            except clock.ClockError as exc:
+                raise FixtureError("clock.now", str(exc)) from exc
+        clock.set_clock(session, to=to or clock.wall_now(), frozen=frozen, allow_backwards=True)
+        self._set_meta(session, FIXTURE_CLOCK_KEY, {"now": start, "frozen": frozen})
+
+    @staticmethod
+    def _set_meta(session: Session, key: str, value: Any) -> None:
+        row = session.get(MetaRow, key)
+        if row is None:
+            session.add(MetaRow(key=key, value=value))
+        else:
+            row.value = value
+
+    @staticmethod
+    def tenants(session: Session) -> list[str]:
+        row = session.get(MetaRow, TENANTS_KEY)
+        return list(row.value) if row is not None else []
+
+    # -- reset and time -------------------------------------------------------------------
+
+    def reset(self, session: Session, tenant: str | None = None) -> None:
+        """Back to the state right after the fixtures were loaded (one tenant, or everything)."""
+        blob = snapshots.load(session, snapshots.FIXTURES)
+        if blob is None:
+            raise FixtureError("fixtures", "no fixtures were loaded")
+        if tenant is None:
+            snapshots.restore(session, blob)
+            meta = session.get(MetaRow, FIXTURE_CLOCK_KEY)
+            if meta is not None and meta.value.get("now") == "@real":
+                # A real-time fixture clock restarts at wall time, as on a fresh start.
+                clock.set_clock(session, to=clock.wall_now(), frozen=bool(meta.value.get("frozen")), allow_backwards=True)
+            journal.clear(session)
+        else:
+            snapshots.restore(session, blob, tenant=tenant)
+
+    def catch_up_all(self, session: Session) -> None:
+        """Let every vendor move its time-driven statuses up to now, for every tenant."""
+        for tenant in self.tenants(session):
+            now = clock.now(session, tenant)
+            for vendor in self.vendors.values():
+                if vendor.catch_up is not None:
+                    vendor.catch_up(session, tenant, now)
+
+    def table_counts(self, session: Session) -> dict[str, int]:
+        from sqlalchemy import func
+
+        out = {}
+        for table in snapshots.vendor_tables():
+            out[table.name] = int(session.scalar(select(func.count()).select_from(table)) or 0)
+        return out
+
+    def has_table(self, name: str) -> bool:
+        return inspect(self.db.engine).has_table(name)

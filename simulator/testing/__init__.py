@@ -1,0 +1,5 @@
+"""Test helpers: an in-process simulator (`InProcessSimulator`) and the pytest plugin."""
+
+from simulator.testing.harness import InProcessSimulator, ServerSimulator
+
+__all__ = ["InProcessSimulator", "ServerSimulator"]

@@ -1,0 +1,154 @@
+"""Drive a simulator from tests: in-process (ASGI, no sockets) or as a real uvicorn server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from sqlalchemy.orm import Session
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from simulator.app import create_app
+from simulator.core import clock
+from simulator.runtime import Runtime
+from simulator.settings import DEFAULT_FIXTURES, Settings
+
+
+def test_settings(**overrides: Any) -> Settings:
+    """Settings for a throwaway simulator: in-memory database, demo fixtures, responses checked."""
+    values: dict[str, Any] = {"db": "sqlite://", "fixtures": DEFAULT_FIXTURES, "validate_responses": True}
+    values.update(overrides)
+    return Settings(**values)
+
+
+class _Controls:
+    """Clock, journal and state controls shared by both harnesses (through the admin API)."""
+
+    client: Any
+
+    def admin(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.client.request(method, f"{self._admin_base}{path}", **kwargs)
+        if response.status_code >= 400:
+            raise AssertionError(f"{method} /_sim{path} -> {response.status_code}: {response.text}")
+        return response.json()
+
+    _admin_base = "/_sim"
+
+    def now(self, tenant: str | None = None) -> dt.datetime:
+        params = {"tenant": tenant} if tenant else {}
+        return clock.parse_instant(self.admin("GET", "/clock", params=params)["now"])
+
+    def set_clock(self, now: dt.datetime | str | None = None, *, frozen: bool | None = None, tenant: str | None = None) -> dt.datetime:
+        body: dict[str, Any] = {}
+        if now is not None:
+            body["now"] = now.isoformat() if isinstance(now, dt.datetime) else now
+        if frozen is not None:
+            body["frozen"] = frozen
+        params = {"tenant": tenant} if tenant else {}
+        return clock.parse_instant(self.admin("PUT", "/clock", json=body, params=params)["now"])
+
+    def freeze(self) -> dt.datetime:
+        return self.set_clock(frozen=True)
+
+    def advance(self, seconds: float | None = None, *, duration: str | None = None, days: float | None = None, tenant: str | None = None) -> dt.datetime:
+        """Move the simulated clock forward (by seconds, days or an ISO 8601 duration)."""
+        body: dict[str, Any] = {"duration": duration} if duration else {"seconds": (seconds or 0) + (days or 0) * 86400}
+        params = {"tenant": tenant} if tenant else {}
+        return clock.parse_instant(self.admin("POST", "/clock/advance", json=body, params=params)["now"])
+
+    def requests(self, **filters: Any) -> list[dict[str, Any]]:
+        """Journal entries, newest first (filters: vendor, operation, status, tenant, since, limit)."""
+        params = {k: v for k, v in filters.items() if v is not None}
+        result: list[dict[str, Any]] = self.admin("GET", "/requests", params=params)["requests"]
+        return result
+
+    def clear_requests(self) -> None:
+        self.admin("DELETE", "/requests")
+
+    def reset(self, tenant: str | None = None) -> None:
+        self.admin("POST", "/reset", params={"tenant": tenant} if tenant else {})
+
+    def load_fixtures(self, document: dict[str, Any], *, mode: str = "replace") -> list[str]:
+        loaded: list[str] = self.admin("POST", "/fixtures", json=document, params={"mode": mode})["loaded"]
+        return loaded
+
+
+class InProcessSimulator(_Controls):
+    """A simulator app on its own in-memory database, called through an in-process client."""
+
+    def __init__(self, settings: Settings | None = None, *, frozen: bool = True) -> None:
+        self.settings = settings or test_settings()
+        self.app: Starlette = create_app(self.settings)
+        self.runtime: Runtime = self.app.state.runtime
+        self.client = TestClient(self.app, raise_server_exceptions=True)
+        if frozen:
+            self.freeze()
+
+    def url(self, vendor: str, path: str = "") -> str:
+        """Path of a vendor operation on this simulator, e.g. url("msportal", "/api/...")."""
+        return f"/{vendor}{path}"
+
+    def base_url(self, vendor: str) -> str:
+        return f"http://testserver/{vendor}"
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A database session in its own transaction, for reading or arranging state directly."""
+        with self.runtime.db.transaction() as session:
+            yield session
+
+    def close(self) -> None:
+        self.client.close()
+        self.runtime.db.dispose()
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+class ServerSimulator(_Controls):
+    """A real uvicorn server on a free loopback port, for clients that need a URL."""
+
+    def __init__(self, settings: Settings | None = None, *, db_path: Path | None = None, frozen: bool = True) -> None:
+        import httpx
+
+        port = free_port()
+        db = str(db_path) if db_path else "sqlite://"
+        self.settings = settings or test_settings(db=db, port=port)
+        self.settings.port = port
+        self.app = create_app(self.settings)
+        self.runtime = self.app.state.runtime
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="lms-sim-server", daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the simulator server did not start")
+            time.sleep(0.01)
+        self.root_url = f"http://127.0.0.1:{port}"
+        self.client = httpx.Client(base_url=self.root_url, timeout=30)
+        if frozen:
+            self.freeze()
+
+    def base_url(self, vendor: str) -> str:
+        return f"{self.root_url}/{vendor}"
+
+    def url(self, vendor: str, path: str = "") -> str:
+        return f"{self.root_url}/{vendor}{path}"
+
+    def close(self) -> None:
+        self.client.close()
+        self.server.should_exit = True
+        self.thread.join(timeout=15)

@@ -1,0 +1,86 @@
+"""MSPortal rows to wire JSON: camelCase, UUID strings, ISO 8601 times with milliseconds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simulator.core.clock import iso
+from simulator.vendors.msportal.backend import Page
+from simulator.vendors.msportal.models import MspCertificate, MspCourse, MspEnrollment, MspUser
+
+
+def _number(value: float | None) -> float | int | None:
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else value
+
+
+def enrollment(e: MspEnrollment, course: MspCourse, user: MspUser) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "course": {"id": course.id, "title": course.title, "courseType": course.course_type},
+        "user": {"id": user.id, "fullName": user.full_name, "email": user.email},
+        "status": e.status,
+        "progress": _number(e.progress),
+        "score": _number(e.score),
+        "enrolledAt": iso(e.enrolled_at, millis=True),
+        "startedAt": iso(e.started_at, millis=True),
+        "completedAt": iso(e.completed_at, millis=True),
+        "dueDate": iso(e.due_date, millis=True),
+        "timeSpentSeconds": _number(e.time_spent_seconds),
+        "certificateId": e.certificate_id,
+        "companyId": e.company_id,
+    }
+
+
+def course(c: MspCourse, company_name: str | None, enrollment_count: int) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "title": c.title,
+        "description": c.description,
+        "courseType": c.course_type,
+        "courseCategory": c.course_category,
+        "isMandatory": c.is_mandatory,
+        "passingScore": _number(c.passing_score),
+        "duration": c.duration,
+        "maxAttempts": c.max_attempts,
+        "expiresAfterDays": c.expires_after_days,
+        "artworkUrl": c.artwork_url,
+        "youtubeUrl": c.youtube_url,
+        "isGlobal": c.is_global,
+        "company": {"id": c.company_id, "name": company_name} if c.company_id else None,
+        "enrollmentCount": enrollment_count,
+        "createdAt": iso(c.created_at, millis=True),
+        "updatedAt": iso(c.updated_at, millis=True),
+        "scormUrl": c.scorm_url,
+        "metadata": c.course_metadata,
+    }
+
+
+def certificate(cert: MspCertificate, course: MspCourse, user: MspUser) -> dict[str, Any]:
+    return {
+        "id": cert.id,
+        "enrollmentId": cert.enrollment_id,
+        "certificateNumber": cert.certificate_number,
+        "verificationCode": cert.verification_code,
+        "issuedAt": iso(cert.issued_at, millis=True),
+        "expiresAt": iso(cert.expires_at, millis=True),
+        "certificateUrl": f"https://app.msportal.ai/certificates/{cert.id}",
+        "imageUrl": f"https://app.msportal.ai/certificates/{cert.id}/image.png",
+        "isRevoked": cert.is_revoked,
+        "revokedAt": iso(cert.revoked_at, millis=True),
+        "revokedReason": cert.revoked_reason,
+        "course": {"id": course.id, "title": course.title},
+        "user": {"id": user.id, "fullName": user.full_name},
+    }
+
+
+def pagination(page: Page) -> dict[str, Any]:
+    return {
+        "page": page.page,
+        "limit": page.limit,
+        "totalCount": page.total,
+        "totalPages": page.pages,
+        "hasNextPage": page.page < page.pages,
+        "hasPrevPage": page.page > 1,
+    }
