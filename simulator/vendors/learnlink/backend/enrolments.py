@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from simulator.core import ids
 from simulator.core.errors import ApiError
-from simulator.vendors.learnlink import states, wire
+from simulator.vendors.learnlink import delivery, states, wire
 from simulator.vendors.learnlink.backend.outbox import Outbox
 from simulator.vendors.learnlink.models import (
     LearnlinkAssignment,
@@ -72,6 +72,7 @@ def advance(session: Session, outbox: Outbox, row: LearnlinkEnrolment, now: dt.d
 
 def catch_up(session: Session, tenant: str, now: dt.datetime) -> None:
     """Bring every due enrolment of `tenant` up to `now` (called before every request)."""
+    delivery.drain(session)
     catch_up_count(session, tenant, now)
 
 

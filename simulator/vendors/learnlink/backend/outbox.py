@@ -77,11 +77,10 @@ class Outbox:
             }
         ).decode()
         for sub in subs:
-            self.session.add(
-                LearnlinkWebhookDelivery(
-                    tenant=self.tenant, subscription_id=sub.id, event=event, payload=payload, created_at=at
-                )
+            row = LearnlinkWebhookDelivery(
+                tenant=self.tenant, subscription_id=sub.id, event=event, payload=payload, created_at=at
             )
+            self.session.add(row)
+            # Sent once the transaction commits; never before, never if it rolls back.
+            delivery.enqueue(self.session, row, sub)
             self.queued += 1
-        # The rows commit with the request; the worker polls until it sees them.
-        delivery.notify(self.session)

@@ -87,6 +87,9 @@ def remove_subscription(session: Session, tenant: str, subscription_id: str) -> 
 
 def list_deliveries(session: Session, tenant: str, *, limit: int = 100) -> list[dict[str, Any]]:
     """Deliveries (newest first) with every attempt: status code, latency, error."""
+    from simulator.vendors.learnlink import delivery  # the sender imports this module
+
+    delivery.drain(session)
     deliveries = list(
         session.scalars(
             select(LearnlinkWebhookDelivery)
