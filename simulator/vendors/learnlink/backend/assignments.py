@@ -162,7 +162,7 @@ def create(
     )
     for user_id in members:
         enrolments.enrol(session, outbox, row, user_id, now)
-    outbox.emit("assignment.assigned", wire.assignment(row, alternatives(session, [row.id])[row.id]), now)
+    outbox.emit("assignment.assigned", lambda: wire.assignment(row, alternatives(session, [row.id])[row.id]), now)
     session.flush()
     return row
 
@@ -208,7 +208,7 @@ def update(
         row.completion_period = changes.completion_period
         _move_due_dates(session, outbox, row, now)
     row.updated_at = now
-    outbox.emit("assignment.updated", wire.assignment(row, alternatives(session, [row.id])[row.id]), now)
+    outbox.emit("assignment.updated", lambda: wire.assignment(row, alternatives(session, [row.id])[row.id]), now)
     session.flush()
     return row
 
@@ -241,7 +241,7 @@ def remove(
     ).all()
     enrolments.archive(session, outbox, live, now)
     row.is_deleted, row.is_active, row.deleted_at, row.updated_at = True, False, now, now
-    outbox.emit("assignment.removed", wire.assignment(row, alternatives(session, [row.id])[row.id]), now)
+    outbox.emit("assignment.removed", lambda: wire.assignment(row, alternatives(session, [row.id])[row.id]), now)
     session.flush()
     return row
 

@@ -113,6 +113,6 @@ def record(
     outbox = Outbox(session, tenant)
     for enrolment, assignment in satisfied:
         enrolments.complete(session, outbox, enrolment, assignment, row.id, completed_at, now)
-    outbox.emit("content.completed", wire.completion(row), now)
+    outbox.emit("content.completed", lambda: wire.completion(row), now)
     session.flush()
     return row, True

@@ -60,7 +60,7 @@ def transition(
     row.status = next_status
     row.updated_at = at
     row.next_transition_at = states.next_transition_at(next_status, row.available_date, row.due_date)
-    outbox.emit(f"enrolment.{next_status}", wire.enrolment(row), at)
+    outbox.emit(f"enrolment.{next_status}", lambda: wire.enrolment(row), at)
 
 
 def advance(session: Session, outbox: Outbox, row: LearnlinkEnrolment, now: dt.datetime) -> None:

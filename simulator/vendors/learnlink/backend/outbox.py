@@ -7,6 +7,7 @@ never hears about a change that did not happen. The delivery worker sends them l
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -64,7 +65,9 @@ class Outbox:
             )
         return self._subscriptions
 
-    def emit(self, event: str, data: dict[str, Any], at: dt.datetime) -> None:
+    def emit(self, event: str, data: Callable[[], dict[str, Any]], at: dt.datetime) -> None:
+        """Queue `event` for every subscription that wants it; `data` renders the payload
+        only when someone listens (a clock advance may move thousands of enrolments)."""
         subs = [s for s in self._load() if subscription_wants(s, event)]
         if not subs:
             return
@@ -73,7 +76,7 @@ class Outbox:
                 "event": event,
                 "tenantId": self._tenant_id or self.tenant,
                 "timestamp": clock.iso(at, millis=True),
-                "data": data,
+                "data": data(),
             }
         ).decode()
         for sub in subs:
