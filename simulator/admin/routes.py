@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from simulator import __version__
+from simulator.admin import controls
 from simulator.core import clock, journal
 from simulator.core.context import Reply, RequestContext
 from simulator.core.errors import ApiError
@@ -13,6 +14,9 @@ from simulator.core.vendor import OperationTable
 
 if TYPE_CHECKING:
     from simulator.runtime import Runtime
+
+
+MAX_ADVANCE_SECONDS = 2000 * 365.25 * 86400
 
 
 def _clock_json(ctx: RequestContext, tenant: str | None) -> dict[str, Any]:
@@ -93,11 +97,14 @@ def build_operations(runtime: Runtime) -> OperationTable:
             raise ApiError(400, "give exactly one of seconds or duration")
         try:
             seconds = float(body["seconds"]) if "seconds" in body else clock.parse_duration(body["duration"])
-            if seconds < 0 or seconds > 3153600000:
-                raise clock.ClockError("the advance must be between 0 and 100 years")
-            clock.advance(ctx.session, seconds, scope=tenant or clock.GLOBAL)
         except clock.ClockError as exc:
             raise ApiError(400, str(exc)) from exc
+        if not 0 <= seconds <= MAX_ADVANCE_SECONDS:
+            raise ApiError(400, "the advance must be between 0 seconds and 2,000 years")
+        try:
+            clock.advance(ctx.session, seconds, scope=tenant or clock.GLOBAL)
+        except OverflowError as exc:
+            raise ApiError(409, "the clock cannot move past the year 9999") from exc
         runtime.catch_up_all(ctx.session)
         return Reply(200, _clock_json(ctx, tenant))
 
@@ -139,4 +146,5 @@ def build_operations(runtime: Runtime) -> OperationTable:
             raise ApiError(400, str(exc), details={"field": exc.where}) from exc
         return Reply(200, {"loaded": loaded})
 
+    controls.register(ops)
     return ops

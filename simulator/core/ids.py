@@ -33,7 +33,10 @@ def set_seed(session: Session, seed: int) -> None:
 def next_value(session: Session, namespace: str, *, start: int = 1) -> int:
     """Take the next number of a namespace's counter (first value: `start`)."""
     updated = session.execute(
-        update(CounterRow).where(CounterRow.namespace == namespace).values(value=CounterRow.value + 1).returning(CounterRow.value)
+        update(CounterRow)
+        .where(CounterRow.namespace == namespace)
+        .values(value=CounterRow.value + 1)
+        .returning(CounterRow.value)
     ).scalar_one_or_none()
     if updated is not None:
         return int(updated)

@@ -21,7 +21,9 @@ from simulator.core.spec import Operation
 
 _INT = re.compile(r"^[+-]?\d{1,18}$")
 _NUM = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-_DROP = frozenset({"example", "examples", "xml", "externalDocs", "discriminator", "deprecated", "readOnly", "writeOnly"})
+_DROP = frozenset(
+    {"example", "examples", "xml", "externalDocs", "discriminator", "deprecated", "readOnly", "writeOnly"}
+)
 # Headers that OpenAPI says are described by other means and must not be validated as parameters.
 _IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
 JSON_TYPES = ("application/json",)
@@ -75,8 +77,6 @@ def to_json_schema(spec: Mapping[str, Any], schema: Any, _depth: int = 0) -> Any
     if schema.get("nullable"):
         if "type" in out:
             out["type"] = [out["type"], "null"] if isinstance(out["type"], str) else [*out["type"], "null"]
-        if "enum" in out and None not in out["enum"]:
-            out["enum"] = [*out["enum"], None]
         for combinator in ("allOf", "anyOf", "oneOf"):
             if combinator in out and "type" not in out:
                 out = {"anyOf": [out, {"type": "null"}]}
@@ -123,6 +123,7 @@ class ParsedRequest:
     headers: dict[str, Any] = field(default_factory=dict)
     body: Any = None
     violations: list[Violation] = field(default_factory=list)
+    warnings: list[Violation] = field(default_factory=list)
 
 
 def _kind(schema: Mapping[str, Any]) -> str:
@@ -192,6 +193,11 @@ class RequestValidator:
         grouped: dict[str, list[str]] = {}
         for key, value in query:
             grouped.setdefault(key[:-2] if key.endswith("[]") else key, []).append(value)
+        known_query = {r.name for r in self.params if r.location == "query"}
+        for name in grouped:
+            if name not in known_query:
+                # The real APIs ignore unknown parameters; a typo in a client is still worth a warning.
+                out.warnings.append(Violation(f"query.{name}", "unknown query parameter (ignored)", "warning"))
         for rule in self.params:
             if rule.location == "path":
                 values = [path_params[rule.name]] if rule.name in path_params else []
@@ -235,7 +241,9 @@ class RequestValidator:
                 media_type, validator = next(iter(rule.media.items()))
             else:
                 expected = ", ".join(rule.media)
-                out.violations.append(Violation("header.content-type", f"unsupported content type {media_type!r}; expected {expected}"))
+                out.violations.append(
+                    Violation("header.content-type", f"unsupported content type {media_type!r}; expected {expected}")
+                )
                 return
         if media_type in FORM_TYPES:
             value = _coerce_form(rule.form_kinds.get(media_type, {}), form or {}, out.violations)
@@ -288,7 +296,9 @@ def _coerce_param(rule: ParamRule, values: list[str], where: str, violations: li
     return value
 
 
-def _coerce_form(kinds: Mapping[str, tuple[str, str]], form: Mapping[str, list[str]], violations: list[Violation]) -> Any:
+def _coerce_form(
+    kinds: Mapping[str, tuple[str, str]], form: Mapping[str, list[str]], violations: list[Violation]
+) -> Any:
     out: dict[str, Any] = {}
     for key, values in form.items():
         name = key[:-2] if key.endswith("[]") else key

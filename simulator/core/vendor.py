@@ -78,4 +78,7 @@ class VendorPlugin:
     secret_operations: frozenset[str] = frozenset()
     # False for the simulator's own admin API: only vendor requests go to the journal.
     journaled: bool = True
+    # True when GET operations change state (Skillable's writes are GETs): they then get a
+    # savepoint like other writes, so an error undoes them.
+    writes_on_get: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
