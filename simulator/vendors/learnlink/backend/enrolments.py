@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from simulator.core import ids
@@ -37,37 +37,47 @@ def transition(
     *,
     completion_id: str | None = None,
     previous: str | None = None,
+    history_sink: list[dict[str, object]] | None = None,
 ) -> None:
-    """Move one enrolment to `next_status` at instant `at` and append its history entry."""
+    """Move one enrolment to `next_status` at instant `at` and append its history entry
+    (to `history_sink` for one bulk insert, when the caller moves many rows)."""
     before = row.status if previous is None else previous
     kind = states.history_type(before, next_status)
     # History stays in order even when a rule fires for an instant already behind us
     # (a back-dated completion whose next period has already begun).
     if row.updated_at is not None and at < row.updated_at:
         at = row.updated_at
-    session.add(
-        LearnlinkEnrolmentEvent(
-            tenant=row.tenant,
-            enrolment_id=row.id,
-            type=kind,
-            completion_id=completion_id,
-            previous_status=before,
-            next_status=next_status,
-            created_at=at,
-            updated_at=at,
-        )
-    )
+    entry: dict[str, object] = {
+        "tenant": row.tenant,
+        "enrolment_id": row.id,
+        "type": kind,
+        "completion_id": completion_id,
+        "previous_status": before,
+        "next_status": next_status,
+        "created_at": at,
+        "updated_at": at,
+    }
+    if history_sink is not None:
+        history_sink.append(entry)
+    else:
+        session.add(LearnlinkEnrolmentEvent(**entry))
     row.status = next_status
     row.updated_at = at
     row.next_transition_at = states.next_transition_at(next_status, row.available_date, row.due_date)
     outbox.emit(f"enrolment.{next_status}", lambda: wire.enrolment(row), at)
 
 
-def advance(session: Session, outbox: Outbox, row: LearnlinkEnrolment, now: dt.datetime) -> None:
+def advance(
+    session: Session,
+    outbox: Outbox,
+    row: LearnlinkEnrolment,
+    now: dt.datetime,
+    history_sink: list[dict[str, object]] | None = None,
+) -> None:
     """Apply every time-driven transition of one enrolment that is due by `now`."""
     while (step := states.timed_successor(row.status, row.available_date, row.due_date, now)) is not None:
         next_status, at = step
-        transition(session, outbox, row, next_status, at)
+        transition(session, outbox, row, next_status, at, history_sink=history_sink)
 
 
 def catch_up(session: Session, tenant: str, now: dt.datetime) -> None:
@@ -87,11 +97,15 @@ def catch_up_count(session: Session, tenant: str, now: dt.datetime) -> int:
         return 0
     outbox = Outbox(session, tenant)
     moved = 0
+    entries: list[dict[str, object]] = []
     for row in due:
         before = row.status
-        advance(session, outbox, row, now)
+        advance(session, outbox, row, now, history_sink=entries)
         moved += row.status != before
     session.flush()
+    if entries:
+        # One multi-row insert: a clock jump can move thousands of enrolments at once.
+        session.execute(insert(LearnlinkEnrolmentEvent), entries)
     return moved
 
 
@@ -115,7 +129,10 @@ def enrol(
     if row is None:
         row = LearnlinkEnrolment(
             tenant=assignment.tenant,
-            id=ids.new_object_id(session, ENROLMENT_IDS),
+            # One enrolment per (assignment, user): derive its id from them. Assignment ids
+            # come from the seeded counter, so these are reproducible too, and enrolling a
+            # whole audience does not take a counter round trip per member.
+            id=ids.derived_object_id(ENROLMENT_IDS, assignment.id, user_id),
             user_id=user_id,
             assignment_id=assignment.id,
             audience_id=assignment.audience_id,
