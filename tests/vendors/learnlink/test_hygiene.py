@@ -46,3 +46,10 @@ def test_every_operation_declares_provenance_and_auth_statuses() -> None:
             assert {"401", "403", "422"} <= statuses, op.operation_id
         if "requestBody" in op.raw:
             assert "413" in statuses, op.operation_id
+
+
+def test_benchmark_moves_every_enrolment() -> None:
+    from simulator.vendors.learnlink.benchmark import measure_year
+
+    figure = measure_year(100)
+    assert figure.enrolments == 100 and figure.moved == 100
