@@ -32,6 +32,7 @@ Choices where the docs are silent (all `x-provenance: inferred` in the spec):
     missing scope 403 (Basic secrets carry scopes too), another tenant's ids 404;
   - enrolments of a deleted assignment are no longer readable (404), like the assignment;
   - tokens are 64-hex opaque strings; the token endpoint uses the same error envelope;
+  - enrolment ids are derived from (assignment id, user id): one enrolment per pair;
   - rate limiting (429) is off unless `rate_limit_per_minute` is set for the vendor;
   - webhooks: payload `{event, tenantId, timestamp, data}`; events `assignment.assigned|
     updated|removed`, `enrolment.<new status>`, `content.completed`; subscriptions are
@@ -97,4 +98,5 @@ VENDOR = VendorPlugin(
     load_tenant=load_tenant,
     catch_up=catch_up,
     credentials=credentials,
+    secret_operations=frozenset({"getToken"}),  # token responses never reach the journal
 )
