@@ -8,6 +8,7 @@ from simulator.core.vendor import VendorPlugin
 
 VENDOR_MODULES: tuple[str, ...] = (
     "simulator.vendors.msportal",
+    "simulator.vendors.absorb",
 )
 
 
