@@ -90,7 +90,11 @@ def create(
 
 
 def create_activities(session: Session, enrollment: AbsorbCourseEnrollment, now: dt.datetime) -> None:
-    """One chapter enrollment per chapter and one lesson enrollment per lesson of the course."""
+    """One chapter enrollment per chapter and one lesson enrollment per lesson of the course.
+
+    Their ids derive from the enrollment's (seeded) id and the chapter or lesson id, so they
+    are reproducible without taking a counter value per row.
+    """
     chapters = session.scalars(
         select(AbsorbChapter)
         .where(AbsorbChapter.tenant == enrollment.tenant, AbsorbChapter.course_id == enrollment.course_id)
@@ -101,9 +105,9 @@ def create_activities(session: Session, enrollment: AbsorbCourseEnrollment, now:
         .where(AbsorbLesson.tenant == enrollment.tenant, AbsorbLesson.course_id == enrollment.course_id)
         .order_by(AbsorbLesson.position, AbsorbLesson.id)
     ).all()
-    for chapter in chapters:
-        chapter_enrollment = AbsorbChapterEnrollment(
-            id=new_id(session, "chapter-enrollment"),
+    chapter_enrollments = {
+        chapter.id: AbsorbChapterEnrollment(
+            id=ids.derived_uuid("absorb.chapter-enrollment", enrollment.id, chapter.id),
             tenant=enrollment.tenant,
             course_enrollment_id=enrollment.id,
             chapter_id=chapter.id,
@@ -119,35 +123,38 @@ def create_activities(session: Session, enrollment: AbsorbCourseEnrollment, now:
             date_enrolled=now,
             date_edited=now,
         )
-        session.add(chapter_enrollment)
-        session.flush()
-        for lesson in (x for x in lessons if x.chapter_id == chapter.id):
-            session.add(
-                AbsorbLessonEnrollment(
-                    id=new_id(session, "lesson-enrollment"),
-                    tenant=enrollment.tenant,
-                    course_enrollment_id=enrollment.id,
-                    chapter_enrollment_id=chapter_enrollment.id,
-                    chapter_id=chapter.id,
-                    lesson_id=lesson.id,
-                    course_id=enrollment.course_id,
-                    user_id=enrollment.user_id,
-                    name=lesson.name,
-                    full_name=enrollment.full_name,
-                    lesson_type=lesson.lesson_type,
-                    position=lesson.position,
-                    is_active=True,
-                    attempts=0,
-                    failures=0,
-                    status=int(Status.NOT_STARTED),
-                    progress=0.0,
-                    score=0.0,
-                    time_spent_ticks=0,
-                    date_enrolled=now,
-                    date_added=now,
-                    date_edited=now,
-                )
-            )
+        for chapter in chapters
+    }
+    session.add_all(chapter_enrollments.values())
+    session.flush()  # lesson enrollments reference them; no ORM relationships order the inserts
+    session.add_all(
+        AbsorbLessonEnrollment(
+            id=ids.derived_uuid("absorb.lesson-enrollment", enrollment.id, lesson.id),
+            tenant=enrollment.tenant,
+            course_enrollment_id=enrollment.id,
+            chapter_enrollment_id=chapter_enrollments[lesson.chapter_id].id,
+            chapter_id=lesson.chapter_id,
+            lesson_id=lesson.id,
+            course_id=enrollment.course_id,
+            user_id=enrollment.user_id,
+            name=lesson.name,
+            full_name=enrollment.full_name,
+            lesson_type=lesson.lesson_type,
+            position=lesson.position,
+            is_active=True,
+            attempts=0,
+            failures=0,
+            status=int(Status.NOT_STARTED),
+            progress=0.0,
+            score=0.0,
+            time_spent_ticks=0,
+            date_enrolled=now,
+            date_added=now,
+            date_edited=now,
+        )
+        for lesson in lessons
+        if lesson.chapter_id in chapter_enrollments
+    )
     session.flush()
 
 

@@ -295,6 +295,8 @@ def _bind(operand: _Operand, other: _Operand) -> Any:
 def compare(left: _Operand, op: str, right: _Operand) -> ColumnElement[bool]:
     if left.kind == NULL or right.kind == NULL:
         return _compare_null(left, op, right)
+    if left.kind == BOOL and right.kind == BOOL and (left.is_literal != right.is_literal):
+        return _compare_condition(left, op, right)
     if not (left.is_field or right.is_field):
         raise QueryError("A comparison in _filter needs a field on one side")
     if left.is_field and not right.is_field:
@@ -317,6 +319,15 @@ def compare(left: _Operand, op: str, right: _Operand) -> ColumnElement[bool]:
     if op == "lt":
         return a < b  # type: ignore[no-any-return]
     return a <= b  # type: ignore[no-any-return]
+
+
+def _compare_condition(left: _Operand, op: str, right: _Operand) -> ColumnElement[bool]:
+    """`substringof('x', name) eq true` (OData v2 style) or `isActive eq false`."""
+    condition, value = (right, left.value) if left.is_literal else (left, right.value)
+    if op not in ("eq", "ne"):
+        raise QueryError(f"The operator {op!r} does not apply to boolean values")
+    sql = condition.sql.is_(True) if condition.is_field else condition.sql
+    return sql if (op == "eq") == bool(value) else not_(sql)  # type: ignore[no-any-return]
 
 
 def _compare_null(left: _Operand, op: str, right: _Operand) -> ColumnElement[bool]:
