@@ -65,9 +65,11 @@ def has_own_clock(session: Session, tenant: str) -> bool:
 def _ensure(session: Session, scope: str) -> ClockRow:
     row = _row(session, scope)
     if row is None:
-        # A tenant's own clock starts where the global clock is now.
-        start = _read(_row(session, GLOBAL)) if scope != GLOBAL else wall_now()
-        row = ClockRow(scope=scope, offset_seconds=(start - wall_now()).total_seconds(), frozen_at=None)
+        # A tenant's own clock starts where the global clock is now, frozen if it is frozen.
+        parent = _row(session, GLOBAL) if scope != GLOBAL else None
+        start = _read(parent) if scope != GLOBAL else wall_now()
+        frozen_at = start if parent is not None and parent.frozen_at is not None else None
+        row = ClockRow(scope=scope, offset_seconds=(start - wall_now()).total_seconds(), frozen_at=frozen_at)
         session.add(row)
     return row
 

@@ -107,14 +107,18 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = normalize_url(url)
         self.engine = make_engine(self.url)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
-    def create_schema(self) -> None:
+    @staticmethod
+    def load_models() -> None:
         # Importing the model modules registers their tables on Base.metadata.
         from simulator.core import models as _core_models  # noqa: F401
         from simulator.vendors import load_vendor_models
 
         load_vendor_models()
+
+    def create_schema(self) -> None:
+        self.load_models()
         Base.metadata.create_all(self.engine)
 
     @contextmanager

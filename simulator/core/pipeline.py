@@ -48,7 +48,7 @@ class ServiceApp:
         self.vendor = vendor
         self.spec = load_spec(vendor.spec_file)
         self.routes: list[SpecRoute] = build_routes(
-            self.spec,
+            vendor.spec_file,
             operations(self.spec),
             vendor.operations.handlers,
             case_insensitive=vendor.case_insensitive_paths,
@@ -204,6 +204,7 @@ class ServiceApp:
         except UnicodeDecodeError:
             raise self.vendor.validation_error([Violation("query", "the query string is not valid UTF-8")]) from None
         parsed = binding.request.parse(path_params, query, headers, headers.get("content-type", ""), raw_body, form)
+        ctx.warnings.extend(parsed.warnings)
         if parsed.violations:
             err = self.vendor.validation_error(parsed.violations)
             err.violations = parsed.violations

@@ -6,12 +6,12 @@ Literal path segments win over templated ones (`/enrollments/bulk` before
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from simulator.core.spec import Operation
+from simulator.core.spec import Operation, load_spec, operations
 from simulator.core.validation import RequestValidator, ResponseValidator
 from simulator.core.vendor import Handler
 
@@ -49,8 +49,16 @@ def compile_template(template: str, *, case_insensitive: bool) -> re.Pattern[str
     return re.compile(f"^{pattern}/?$", re.IGNORECASE if case_insensitive else 0)
 
 
+@functools.cache
+def _validators(spec_file: str, path: str, method: str) -> tuple[RequestValidator, ResponseValidator]:
+    """Compiled once per process and operation: apps built later (one per test) reuse them."""
+    spec = load_spec(spec_file)
+    op = next(o for o in operations(spec) if o.path == path and o.method == method)
+    return RequestValidator(spec, op, spec["paths"][path]), ResponseValidator(spec, op)
+
+
 def build_routes(
-    spec: Mapping[str, Any],
+    spec_file: str,
     ops: list[Operation],
     handlers: Mapping[str, Handler],
     *,
@@ -62,8 +70,8 @@ def build_routes(
         raise RuntimeError(f"spec and handlers disagree: no handler for {missing}, no spec operation for {extra}")
     by_path: dict[str, dict[str, Binding]] = {}
     for op in ops:
-        item = spec["paths"][op.path]
-        binding = Binding(op, handlers[op.operation_id], RequestValidator(spec, op, item), ResponseValidator(spec, op))
+        request, response = _validators(spec_file, op.path, op.method)
+        binding = Binding(op, handlers[op.operation_id], request, response)
         by_path.setdefault(op.path, {})[op.method] = binding
     routes = [
         SpecRoute(path, compile_template(path, case_insensitive=case_insensitive), methods)

@@ -123,6 +123,7 @@ class ParsedRequest:
     headers: dict[str, Any] = field(default_factory=dict)
     body: Any = None
     violations: list[Violation] = field(default_factory=list)
+    warnings: list[Violation] = field(default_factory=list)
 
 
 def _kind(schema: Mapping[str, Any]) -> str:
@@ -192,6 +193,11 @@ class RequestValidator:
         grouped: dict[str, list[str]] = {}
         for key, value in query:
             grouped.setdefault(key[:-2] if key.endswith("[]") else key, []).append(value)
+        known_query = {r.name for r in self.params if r.location == "query"}
+        for name in grouped:
+            if name not in known_query:
+                # The real APIs ignore unknown parameters; a typo in a client is still worth a warning.
+                out.warnings.append(Violation(f"query.{name}", "unknown query parameter (ignored)", "warning"))
         for rule in self.params:
             if rule.location == "path":
                 values = [path_params[rule.name]] if rule.name in path_params else []

@@ -1,0 +1,165 @@
+"""`lms-sim`: serve the simulator, list or export its specs.
+
+Bad flags, an unreadable fixture file or an unusable database give a one-line error
+and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from simulator import __version__
+from simulator.settings import DEFAULT_DB, DEFAULT_FIXTURES, Settings
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
+
+class UsageError(Exception):
+    """A problem with what the user asked for: reported in one line, exit code 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lms-sim", description="Offline simulator of LMS enrollment APIs.")
+    parser.add_argument("--version", action="version", version=f"lms-sim {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve every vendor over HTTP")
+    serve.add_argument("--host", default=os.environ.get("LMS_SIM_HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("LMS_SIM_PORT", "8000")))
+    serve.add_argument("--db", default=os.environ.get("LMS_SIM_DB", DEFAULT_DB), help="SQLite path or SQLAlchemy URL")
+    serve.add_argument("--fixtures", default=os.environ.get("LMS_SIM_FIXTURES", str(DEFAULT_FIXTURES)), help="fixture file or folder ('none' for an empty start)")
+    serve.add_argument("--fresh", action="store_true", help="drop the stored state and reload the fixtures")
+    serve.add_argument("--seed", type=int, default=int(os.environ.get("LMS_SIM_SEED", "0")))
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-level", choices=LOG_LEVELS, default="warning")
+    serve.add_argument("--admin-token", default=os.environ.get("LMS_SIM_ADMIN_TOKEN"), help="require this bearer token on /_sim")
+    serve.add_argument("--validate-responses", action="store_true", help="check every response against its spec")
+    serve.add_argument("--contract-mode", choices=("strict", "lax"), default="strict")
+    serve.add_argument("--option", action="append", default=[], metavar="VENDOR.NAME=VALUE", help="a vendor option, e.g. msportal.rate_limit_per_minute=60")
+
+    specs = commands.add_parser("specs", help="list the bundled OpenAPI specs, or export them")
+    specs.add_argument("--export", metavar="DIR", help="copy the specs into DIR")
+    return parser
+
+
+def parse_options(values: Sequence[str]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for item in values:
+        name, sep, raw = item.partition("=")
+        vendor, dot, option = name.partition(".")
+        if not sep or not dot or not vendor or not option:
+            raise UsageError(f"--option takes VENDOR.NAME=VALUE, got {item!r}")
+        value: Any = raw
+        if raw.lstrip("-").isdigit():
+            value = int(raw)
+        elif raw.lower() in ("true", "false"):
+            value = raw.lower() == "true"
+        out.setdefault(vendor, {})[option] = value
+    return out
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    fixtures: Path | None = None
+    if args.fixtures.lower() != "none":
+        fixtures = Path(args.fixtures)
+        if not fixtures.exists():
+            raise UsageError(f"fixtures not found: {fixtures}")
+    if not 0 < args.port < 65536:
+        raise UsageError(f"--port must be between 1 and 65535, got {args.port}")
+    if args.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    return Settings(
+        db=args.db,
+        fixtures=fixtures,
+        fresh=args.fresh,
+        seed=args.seed,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        admin_token=args.admin_token,
+        validate_responses=args.validate_responses,
+        contract_mode=args.contract_mode,
+        vendor_options=parse_options(args.option),
+    )
+
+
+def serve(settings: Settings) -> None:
+    import uvicorn
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from simulator.app import SETTINGS_ENV, settings_to_env
+    from simulator.core.fixtures import FixtureError
+    from simulator.runtime import Runtime
+
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    if "://" not in settings.db:
+        Path(settings.db).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    try:
+        runtime = Runtime(settings)
+        runtime.bootstrap()
+        runtime.db.dispose()
+    except FixtureError as exc:
+        raise UsageError(f"invalid fixtures: {exc}") from exc
+    except (SQLAlchemyError, OSError, ModuleNotFoundError) as exc:
+        raise UsageError(f"cannot use the database {settings.db!r}: {str(exc).splitlines()[0]}") from exc
+    if settings.host not in ("127.0.0.1", "localhost", "::1") and not settings.admin_token:
+        print(f"warning: serving on {settings.host} without --admin-token: anyone who can reach it can reset it", file=sys.stderr)
+    os.environ[SETTINGS_ENV] = settings_to_env(settings)
+    print(f"lms-sim {__version__} on http://{settings.host}:{settings.port}  (vendors: {', '.join(sorted(runtime.vendors))}; admin: /_sim)", flush=True)
+    uvicorn.run(
+        "simulator.app:app_from_env",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level=settings.log_level,
+        access_log=settings.log_level in ("info", "debug"),
+    )
+
+
+def specs(export: str | None) -> None:
+    from simulator.core.spec import SPEC_DIR, load_spec
+
+    files = sorted(SPEC_DIR.glob("*.yaml"))
+    for file in files:
+        doc = load_spec(file.name)
+        print(f"{file.stem:<10} {doc['info']['title']}  ({len(doc.get('paths', {}))} paths)")
+    if export:
+        target = Path(export)
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+            for file in files:
+                shutil.copy(file, target / file.name)
+        except OSError as exc:
+            raise UsageError(f"cannot export to {target}: {exc.strerror}") from exc
+        print(f"exported {len(files)} specs to {target}")
+
+
+def fail(message: str) -> NoReturn:
+    print(f"lms-sim: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            serve(settings_from(args))
+        elif args.command == "specs":
+            specs(args.export)
+    except UsageError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
