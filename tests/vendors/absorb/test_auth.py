@@ -41,7 +41,9 @@ def test_authenticate_refuses_missing_fields_with_400(lms_sim: InProcessSimulato
         body_out = assert_error(_authenticate(lms_sim, body), 400)
         assert body_out["validations"]
     r = lms_sim.client.post(
-        "/absorb/authenticate", content=b"{not json", headers={"x-api-key": ACME_KEY, "content-type": "application/json"}
+        "/absorb/authenticate",
+        content=b"{not json",
+        headers={"x-api-key": ACME_KEY, "content-type": "application/json"},
     )
     assert_error(r, 400)
 
@@ -126,7 +128,9 @@ def test_disabled_portal_answers_403(lms_sim: InProcessSimulator) -> None:
         portal = session.get(AbsorbPortal, ACME_KEY)
         assert portal is not None
         portal.disabled = True
-    body = assert_error(_authenticate(lms_sim, {"username": "api.admin", "password": "Passw0rd!", "privateKey": ACME_KEY}), 403)
+    body = assert_error(
+        _authenticate(lms_sim, {"username": "api.admin", "password": "Passw0rd!", "privateKey": ACME_KEY}), 403
+    )
     assert body["message"] == "Portal disabled."
     assert_error(api.get("/users"), 403)
 
@@ -151,7 +155,9 @@ def test_routes_match_case_insensitively(api: Absorb) -> None:
 
 
 def _limited_sim(rate: float, burst: int) -> InProcessSimulator:
-    settings: Settings = harness.test_settings(vendor_options={"absorb": {"rate_limit_per_second": rate, "rate_limit_burst": burst}})
+    settings: Settings = harness.test_settings(
+        vendor_options={"absorb": {"rate_limit_per_second": rate, "rate_limit_burst": burst}}
+    )
     return InProcessSimulator(settings)
 
 

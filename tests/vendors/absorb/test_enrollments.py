@@ -171,7 +171,9 @@ def test_course_enrollment_list_pages_by_page_index(api: Absorb) -> None:
     first = api.ok("GET", f"/courses/{SAFETY}/enrollments", params={"_limit": 3, "_offset": 0})
     second = api.ok("GET", f"/courses/{SAFETY}/enrollments", params={"_limit": 3, "_offset": 1})
     assert (first["limit"], first["offset"], second["offset"]) == (3, 0, 1)
-    assert [e["id"] for e in first["enrollments"] + second["enrollments"]] == [e["id"] for e in everything["enrollments"][:6]]
+    assert [e["id"] for e in first["enrollments"] + second["enrollments"]] == [
+        e["id"] for e in everything["enrollments"][:6]
+    ]
     beyond = api.ok("GET", f"/courses/{SAFETY}/enrollments", params={"_limit": 3, "_offset": 1000})
     assert beyond["returnedItems"] == 0 and beyond["totalItems"] == total
     # The deprecated limit/offset still work; _limit/_offset win when both are sent.
@@ -209,7 +211,9 @@ def test_bad_paging_filter_or_sort_is_422(api: Absorb, params: dict[str, Any]) -
 
 
 def test_filter_and_sort_on_course_enrollments(api: Absorb) -> None:
-    done = api.ok("GET", f"/courses/{SAFETY}/enrollments", params={"_filter": "status eq 3", "_sort": "-score", "_limit": 100})
+    done = api.ok(
+        "GET", f"/courses/{SAFETY}/enrollments", params={"_filter": "status eq 3", "_sort": "-score", "_limit": 100}
+    )
     assert done["totalItems"] >= 1 and all(e["status"] == 3 for e in done["enrollments"])
     scores = [e["score"] for e in done["enrollments"]]
     assert scores == sorted(scores, reverse=True)

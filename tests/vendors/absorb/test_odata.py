@@ -20,11 +20,22 @@ NOW = dt.datetime(2026, 1, 15, 10, 0, tzinfo=dt.UTC)
 
 
 def _seed(session: Session) -> None:
-    session.add(AbsorbUser(id="u1", tenant="t", username="u", first_name="A", last_name="B", date_added=NOW, date_edited=NOW))
+    session.add(
+        AbsorbUser(id="u1", tenant="t", username="u", first_name="A", last_name="B", date_added=NOW, date_edited=NOW)
+    )
     session.add(AbsorbCourse(id="c1", tenant="t", name="C", date_added=NOW, date_edited=NOW))
     session.flush()
     rows = [
-        ("e1", "Fire Safety", "Ann Lee", 3, 100.0, True, NOW - dt.timedelta(days=10), "aa000000-0000-4000-8000-000000000001"),
+        (
+            "e1",
+            "Fire Safety",
+            "Ann Lee",
+            3,
+            100.0,
+            True,
+            NOW - dt.timedelta(days=10),
+            "aa000000-0000-4000-8000-000000000001",
+        ),
         ("e2", "First Aid", "Bob O'Neil", 1, 50.0, True, NOW - dt.timedelta(days=5), None),
         ("e3", "fire drills", "Cy Young", 0, 0.0, False, NOW - dt.timedelta(days=1), None),
         ("e4", "Privacy 100%_done", "Dee Dee", 5, 20.0, True, NOW, None),
@@ -152,11 +163,52 @@ def test_sort_orders_by_fields_with_descending_prefix(db_session: Session) -> No
 
 _TOKENS = st.sampled_from(
     [
-        "status", "courseName", "isActive", "dateAdded", "courseVersionId", "progress", "nope", "customFields/x",
-        "eq", "ne", "gt", "ge", "lt", "le", "and", "or", "not", "(", ")", ",", "null", "true", "false",
-        "'a'", "'it''s'", "''", "3", "-1", "2.5", "99999999999999999999", "guid'aa000000-0000-4000-8000-000000000001'",
-        "guid'x'", "datetime'2026-01-01T00:00:00Z'", "datetime'9999-12-31T23:59:59-05:00'", "datetime'x'",
-        "substringof", "startswith", "endswith", "tolower", "toupper", "'", "%", "_", ";", "--", "\\",
+        "status",
+        "courseName",
+        "isActive",
+        "dateAdded",
+        "courseVersionId",
+        "progress",
+        "nope",
+        "customFields/x",
+        "eq",
+        "ne",
+        "gt",
+        "ge",
+        "lt",
+        "le",
+        "and",
+        "or",
+        "not",
+        "(",
+        ")",
+        ",",
+        "null",
+        "true",
+        "false",
+        "'a'",
+        "'it''s'",
+        "''",
+        "3",
+        "-1",
+        "2.5",
+        "99999999999999999999",
+        "guid'aa000000-0000-4000-8000-000000000001'",
+        "guid'x'",
+        "datetime'2026-01-01T00:00:00Z'",
+        "datetime'9999-12-31T23:59:59-05:00'",
+        "datetime'x'",
+        "substringof",
+        "startswith",
+        "endswith",
+        "tolower",
+        "toupper",
+        "'",
+        "%",
+        "_",
+        ";",
+        "--",
+        "\\",
     ]
 )
 _TEXT = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=80)
@@ -174,7 +226,11 @@ def test_hostile_filters_yield_sql_or_a_query_error(db_session: Session, text: s
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.one_of(st.lists(st.sampled_from(["status", "-status", "fullName", "x", "-", "", " "]), max_size=5).map(",".join), _TEXT))
+@given(
+    st.one_of(
+        st.lists(st.sampled_from(["status", "-status", "fullName", "x", "-", "", " "]), max_size=5).map(",".join), _TEXT
+    )
+)
 def test_hostile_sorts_yield_order_or_a_query_error(db_session: Session, text: str) -> None:
     try:
         order = compile_sort(text, fields.COURSE_ENROLLMENT)

@@ -117,7 +117,12 @@ def test_finishing_with_explicit_dates_and_the_user_scoped_route(api: Absorb) ->
     api.ok("POST", f"/users/{BOB}/enrollments/{SAFETY}", 201)
     path = _lesson_path(SAFETY, SAFETY_LESSONS[0])
     started = api.ok("POST", f"{path}/attempts")
-    body = {"status": 3, "score": 77.5, "startDate": "2026-01-01T10:00:00Z", "completionDate": "2026-01-01T11:26:11.9878697Z"}
+    body = {
+        "status": 3,
+        "score": 77.5,
+        "startDate": "2026-01-01T10:00:00Z",
+        "completionDate": "2026-01-01T11:26:11.9878697Z",
+    }
     assert api.ok("PUT", f"{path}/attempts/{started['attemptId']}", json=body) == {"attemptId": started["attemptId"]}
     attempt = api.ok("GET", f"{path}/attempts")[0]
     assert attempt["startDate"] == "2026-01-01T10:00:00Z" and attempt["completionDate"] == "2026-01-01T11:26:11Z"
@@ -171,6 +176,8 @@ def test_chapter_and_lesson_reads(api: Absorb) -> None:
     assert_error(api.get(f"/users/{BOB}/enrollments/{SAFETY}/chapters/{acme('chapter', 'c2001')}"), 404)
     assert api.ok("GET", f"/users/{BOB}/enrollments/{SAFETY}/chapters", params={"status": 3}) == []
     assert_error(api.get(f"/users/{BOB}/enrollments/{SAFETY}/chapters/{second}", params={"status": 3}), 404)
-    page = api.ok("GET", f"/courses/{SAFETY}/lessons/{SAFETY_LESSONS[0]}/enrollments", params={"_filter": "status eq 0"})
+    page = api.ok(
+        "GET", f"/courses/{SAFETY}/lessons/{SAFETY_LESSONS[0]}/enrollments", params={"_filter": "status eq 0"}
+    )
     assert any(e["userId"] == BOB for e in page["enrollments"]) and all(e["status"] == 0 for e in page["enrollments"])
     assert_error(api.get(f"/courses/{PRIVACY}/lessons/{SAFETY_LESSONS[0]}/enrollments"), 404)

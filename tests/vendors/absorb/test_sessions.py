@@ -75,6 +75,12 @@ def test_session_errors(api: Absorb) -> None:
     assert_error(api.post(f"/users/{ALICE}/enrollments/{SAFETY}/sessions/{MORNING}"), 404)
     assert_error(api.get(f"/courses/{SAFETY}/sessions/{MORNING}/enrollments"), 404)
     assert_error(api.get(f"/users/{ALICE}/enrollments/{FORKLIFT}/sessions"), 404)  # not enrolled
-    page = api.ok("GET", f"/courses/{FORKLIFT}/sessions/{MORNING}/enrollments", params={"_filter": "status eq 8", "_sort": "-fullName"})
+    page = api.ok(
+        "GET",
+        f"/courses/{FORKLIFT}/sessions/{MORNING}/enrollments",
+        params={"_filter": "status eq 8", "_sort": "-fullName"},
+    )
     assert [r["fullName"] for r in page["enrollments"]] == ["Frank Foster", "Erin Evans"]
-    assert_error(api.get(f"/courses/{FORKLIFT}/sessions/{MORNING}/enrollments", params={"_filter": "courseName eq 'x'"}), 422)
+    assert_error(
+        api.get(f"/courses/{FORKLIFT}/sessions/{MORNING}/enrollments", params={"_filter": "courseName eq 'x'"}), 422
+    )
