@@ -136,6 +136,7 @@ class AbsorbCourseEnrollment(TenantScoped, Base):
         Index("ix_absorb_ce_user_course", "tenant", "user_id", "course_id", "is_active"),
         Index("ix_absorb_ce_course", "tenant", "course_id", "full_name", "id"),
         Index("ix_absorb_ce_course_status", "tenant", "course_id", "status", "full_name"),
+        Index("ix_absorb_ce_course_status_added", "tenant", "course_id", "status", "date_added"),
         Index("ix_absorb_ce_course_added", "tenant", "course_id", "date_added"),
         Index("ix_absorb_ce_course_edited", "tenant", "course_id", "date_edited"),
     )
