@@ -28,18 +28,19 @@ install-test: $(TEST_STAMP)
 run: $(STAMP)
 	$(BIN)/lms-sim serve
 
-test: $(TEST_STAMP)
+test: $(TEST_STAMP) lint
 	$(BIN)/pytest
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check simulator tests
-	$(BIN)/ruff format --check simulator tests
+	$(BIN)/ruff check simulator tests bench
+	$(BIN)/ruff format --check simulator tests bench
 	$(BIN)/mypy --strict simulator
 
 contract: $(TEST_STAMP)
 	$(BIN)/pytest -m contract_deep -p no:randomly tests/contract
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 	$(PY) -m bench.run
 
 clean:

@@ -1,9 +1,9 @@
 """The ASGI application: every vendor mounted at its own prefix, plus the control API.
 
-    /<vendor>/...        the vendor's own paths (see specs/<vendor>.yaml)
-    /<vendor>/openapi.json  that spec, with servers[0].url set to where it is served
-    /_sim/...            the control API (specs/simulator.yaml)
-    /                    an index of what is served
+/<vendor>/...        the vendor's own paths (see specs/<vendor>.yaml)
+/<vendor>/openapi.json  that spec, with servers[0].url set to where it is served
+/_sim/...            the control API (specs/simulator.yaml)
+/                    an index of what is served
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from simulator.admin.service import build_admin
 from simulator.core.pipeline import ServiceApp
@@ -27,7 +28,9 @@ from simulator.settings import Settings
 SETTINGS_ENV = "LMS_SIM_SETTINGS"
 
 
-def create_app(settings: Settings | None = None, *, bootstrap: bool = True, runtime: Runtime | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None, *, bootstrap: bool = True, runtime: Runtime | None = None
+) -> Starlette:
     """Build the app. With `bootstrap`, create the schema and load fixtures if the database is empty."""
     runtime = runtime or Runtime(settings or Settings())
     if bootstrap:
@@ -48,12 +51,57 @@ def create_app(settings: Settings | None = None, *, bootstrap: bool = True, runt
         yield
         runtime.db.dispose()
 
-    routes = [Route("/", index)]
-    routes += [Mount(f"/{name}", app=ServiceApp(runtime, vendor)) for name, vendor in runtime.vendors.items()]
-    routes.append(Mount("/_sim", app=ServiceApp(runtime, build_admin(runtime))))
-    app = Starlette(routes=routes, lifespan=lifespan)
+    services = {name: ServiceApp(runtime, vendor) for name, vendor in runtime.vendors.items()}
+    services["_sim"] = ServiceApp(runtime, build_admin(runtime))
+    app = Starlette(routes=[Route("/", index)], lifespan=lifespan)
     app.state.runtime = runtime
+    app.add_middleware(PrefixDispatch, services=services)
     return app
+
+
+class PrefixDispatch:
+    """Hands `/<service>/...` to that service's app, with `root_path` set as a Mount would.
+
+    Starlette's Mount matches with a regex whose `.` stops at a newline, so a path like
+    `/docebo/x/%0A` fell through to a plain-text 404; a prefix test has no such gap and
+    keeps every answer in the vendor's own envelope.
+    """
+
+    def __init__(self, app: ASGIApp, services: dict[str, ServiceApp]) -> None:
+        self.app = app
+        self.services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path: str = scope["path"]
+            name = path[1:].split("/", 1)[0]
+            service = self.services.get(name)
+            if service is not None:
+                root = scope.get("root_path", "") + "/" + name
+                await service({**scope, "root_path": root, "path": root + path[len(name) + 1 :]}, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def serve_with_vendor_ports(settings: Settings) -> None:
+    """Serve the app on its port and each named vendor at the root of its own port, in one process."""
+    import asyncio
+
+    import uvicorn
+
+    app = create_app(settings, bootstrap=False)
+    runtime: Runtime = app.state.runtime
+    configs = [uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level)]
+    for name, port in settings.vendor_ports.items():
+        vendor_app = ServiceApp(runtime, runtime.vendors[name])
+        configs.append(
+            uvicorn.Config(vendor_app, host=settings.host, port=port, log_level=settings.log_level, lifespan="off")
+        )
+
+    async def serve_all() -> None:
+        await asyncio.gather(*(uvicorn.Server(config).serve() for config in configs))
+
+    asyncio.run(serve_all())
 
 
 def settings_to_env(settings: Settings) -> str:

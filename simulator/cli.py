@@ -34,15 +34,40 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=os.environ.get("LMS_SIM_HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("LMS_SIM_PORT", "8000")))
     serve.add_argument("--db", default=os.environ.get("LMS_SIM_DB", DEFAULT_DB), help="SQLite path or SQLAlchemy URL")
-    serve.add_argument("--fixtures", default=os.environ.get("LMS_SIM_FIXTURES", str(DEFAULT_FIXTURES)), help="fixture file or folder ('none' for an empty start)")
+    serve.add_argument(
+        "--fixtures",
+        default=os.environ.get("LMS_SIM_FIXTURES", str(DEFAULT_FIXTURES)),
+        help="fixture file or folder ('none' for an empty start)",
+    )
     serve.add_argument("--fresh", action="store_true", help="drop the stored state and reload the fixtures")
     serve.add_argument("--seed", type=int, default=int(os.environ.get("LMS_SIM_SEED", "0")))
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--log-level", choices=LOG_LEVELS, default="warning")
-    serve.add_argument("--admin-token", default=os.environ.get("LMS_SIM_ADMIN_TOKEN"), help="require this bearer token on /_sim")
+    serve.add_argument(
+        "--admin-token", default=os.environ.get("LMS_SIM_ADMIN_TOKEN"), help="require this bearer token on /_sim"
+    )
     serve.add_argument("--validate-responses", action="store_true", help="check every response against its spec")
     serve.add_argument("--contract-mode", choices=("strict", "lax"), default="strict")
-    serve.add_argument("--option", action="append", default=[], metavar="VENDOR.NAME=VALUE", help="a vendor option, e.g. msportal.rate_limit_per_minute=60")
+    serve.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="VENDOR.NAME=VALUE",
+        help="a vendor option, e.g. msportal.rate_limit_per_minute=60",
+    )
+
+    serve.add_argument(
+        "--vendor-port",
+        action="append",
+        default=[],
+        metavar="VENDOR=PORT",
+        help="also serve a vendor at the root path of its own port (repeatable)",
+    )
+
+    for name, verb in (("export", "write the whole state to"), ("import", "replace the whole state with")):
+        command = commands.add_parser(name, help=f"{verb} a JSON file")
+        command.add_argument("file")
+        command.add_argument("--db", default=os.environ.get("LMS_SIM_DB", DEFAULT_DB))
 
     specs = commands.add_parser("specs", help="list the bundled OpenAPI specs, or export them")
     specs.add_argument("--export", metavar="DIR", help="copy the specs into DIR")
@@ -62,6 +87,16 @@ def parse_options(values: Sequence[str]) -> dict[str, dict[str, Any]]:
         elif raw.lower() in ("true", "false"):
             value = raw.lower() == "true"
         out.setdefault(vendor, {})[option] = value
+    return out
+
+
+def parse_vendor_ports(values: Sequence[str]) -> dict[str, int]:
+    out = {}
+    for item in values:
+        vendor, sep, port = item.partition("=")
+        if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+            raise UsageError(f"--vendor-port takes VENDOR=PORT, got {item!r}")
+        out[vendor] = int(port)
     return out
 
 
@@ -88,6 +123,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         validate_responses=args.validate_responses,
         contract_mode=args.contract_mode,
         vendor_options=parse_options(args.option),
+        vendor_ports=parse_vendor_ports(args.vendor_port),
     )
 
 
@@ -111,9 +147,26 @@ def serve(settings: Settings) -> None:
     except (SQLAlchemyError, OSError, ModuleNotFoundError) as exc:
         raise UsageError(f"cannot use the database {settings.db!r}: {str(exc).splitlines()[0]}") from exc
     if settings.host not in ("127.0.0.1", "localhost", "::1") and not settings.admin_token:
-        print(f"warning: serving on {settings.host} without --admin-token: anyone who can reach it can reset it", file=sys.stderr)
+        print(
+            f"warning: serving on {settings.host} without --admin-token: anyone who can reach it can reset it",
+            file=sys.stderr,
+        )
+    unknown = sorted(set(settings.vendor_ports) - set(runtime.vendors))
+    if unknown:
+        raise UsageError(f"--vendor-port names unknown vendors: {', '.join(unknown)}")
+    if settings.vendor_ports and settings.workers > 1:
+        raise UsageError("--vendor-port serves from one process: use it with --workers 1")
     os.environ[SETTINGS_ENV] = settings_to_env(settings)
-    print(f"lms-sim {__version__} on http://{settings.host}:{settings.port}  (vendors: {', '.join(sorted(runtime.vendors))}; admin: /_sim)", flush=True)
+    vendors = ", ".join(sorted(runtime.vendors))
+    print(
+        f"lms-sim {__version__} on http://{settings.host}:{settings.port}  (vendors: {vendors}; admin: /_sim)",
+        flush=True,
+    )
+    if settings.vendor_ports:
+        from simulator.app import serve_with_vendor_ports
+
+        serve_with_vendor_ports(settings)
+        return
     uvicorn.run(
         "simulator.app:app_from_env",
         factory=True,
@@ -123,6 +176,57 @@ def serve(settings: Settings) -> None:
         log_level=settings.log_level,
         access_log=settings.log_level in ("info", "debug"),
     )
+
+
+def export_state(db: str, file: str) -> None:
+    from simulator.core import snapshots
+
+    database = _existing_database(db)
+    with database.transaction() as session:
+        blob = snapshots.capture(session)
+    try:
+        Path(file).write_bytes(blob)
+    except OSError as exc:
+        raise UsageError(f"cannot write {file}: {exc.strerror}") from exc
+    print(f"exported the state of {database.url} to {file} ({len(blob):,} bytes)")
+
+
+def import_state(db: str, file: str) -> None:
+    import orjson
+
+    from simulator.core import snapshots
+
+    try:
+        blob = Path(file).read_bytes()
+        doc = orjson.loads(blob)
+    except OSError as exc:
+        raise UsageError(f"cannot read {file}: {exc.strerror}") from exc
+    except orjson.JSONDecodeError as exc:
+        raise UsageError(f"{file} is not a state export: {exc}") from exc
+    if not isinstance(doc, dict) or doc.get("version") != 1 or doc.get("tenant") is not None:
+        raise UsageError(f"{file} is not a whole-state export of this simulator")
+    database = _existing_database(db)
+    try:
+        with database.transaction() as session:
+            snapshots.restore(session, blob)
+    except Exception as exc:
+        raise UsageError(f"{file} does not fit this database: {str(exc).splitlines()[0]}") from exc
+    print(f"imported {file} into {database.url}")
+
+
+def _existing_database(db: str) -> Any:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from simulator.core.db import Database
+
+    if "://" not in db and not Path(db).exists():
+        raise UsageError(f"no database at {db} (start the simulator once, or pass --db)")
+    try:
+        database = Database(db)
+        database.create_schema()
+    except (SQLAlchemyError, ModuleNotFoundError) as exc:
+        raise UsageError(f"cannot use the database {db!r}: {str(exc).splitlines()[0]}") from exc
+    return database
 
 
 def specs(export: str | None) -> None:
@@ -155,6 +259,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             serve(settings_from(args))
         elif args.command == "specs":
             specs(args.export)
+        elif args.command == "export":
+            export_state(args.db, args.file)
+        elif args.command == "import":
+            import_state(args.db, args.file)
     except UsageError as exc:
         fail(str(exc))
     except KeyboardInterrupt:

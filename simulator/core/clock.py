@@ -43,14 +43,30 @@ def _row_for(session: Session, tenant: str | None) -> ClockRow | None:
 def _read(row: ClockRow | None) -> dt.datetime:
     if row is None:
         return wall_now()
-    if row.frozen_at is not None:
-        return row.frozen_at
-    return wall_now() + dt.timedelta(seconds=row.offset_seconds)
+    return _instant(row.offset_seconds, row.frozen_at)
+
+
+def _instant(offset_seconds: float, frozen_at: dt.datetime | None) -> dt.datetime:
+    if frozen_at is not None:
+        return frozen_at
+    return wall_now() + dt.timedelta(seconds=offset_seconds)
+
+
+_NOW = select(ClockRow.scope, ClockRow.offset_seconds, ClockRow.frozen_at)
 
 
 def now(session: Session, tenant: str | None = None) -> dt.datetime:
-    """Simulated now for a tenant (its own clock if it has one, else the global clock)."""
-    return _read(_row_for(session, tenant))
+    """Simulated now for a tenant (its own clock if it has one, else the global clock).
+
+    Read on every request, so it is a plain select rather than an ORM load.
+    """
+    scopes = (GLOBAL, tenant) if tenant else (GLOBAL,)
+    rows = {
+        scope: (offset, frozen) for scope, offset, frozen in session.execute(_NOW.where(ClockRow.scope.in_(scopes)))
+    }
+    found = rows.get(tenant) if tenant else None
+    found = found or rows.get(GLOBAL)
+    return wall_now() if found is None else _instant(*found)
 
 
 def is_frozen(session: Session, tenant: str | None = None) -> bool:
@@ -87,9 +103,7 @@ def set_clock(
     current = _read(row)
     target = current if to is None else to.astimezone(UTC)
     if target < current and not allow_backwards:
-        raise ClockError(
-            f"time only moves forward: {target.isoformat()} is before the current {current.isoformat()}"
-        )
+        raise ClockError(f"time only moves forward: {target.isoformat()} is before the current {current.isoformat()}")
     keep_frozen = row.frozen_at is not None if frozen is None else frozen
     if keep_frozen:
         row.frozen_at = target
@@ -121,7 +135,7 @@ def parse_duration(text: str) -> float:
         raise ClockError(f"not an ISO 8601 duration: {text!r}") from exc
     if isinstance(value, isodate.Duration):
         # Calendar months and years have no fixed length; anchor them at the epoch.
-        value = value.totimedelta(start=dt.datetime(1970, 1, 1))
+        value = value.totimedelta(start=dt.datetime(1970, 1, 1, tzinfo=UTC))
     return float(value.total_seconds())
 
 
@@ -138,7 +152,6 @@ def iso(value: dt.datetime | None, *, millis: bool = False) -> str | None:
     """Render an instant as ISO 8601 UTC with a 'Z' suffix."""
     if value is None:
         return None
-    value = value.astimezone(UTC)
-    if millis:
-        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-    return value.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat pads years below 1000 to four digits, which strftime("%Y") does not do on glibc.
+    value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(timespec="milliseconds" if millis else "seconds") + "Z"

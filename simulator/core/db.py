@@ -18,7 +18,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 class UtcDateTime(TypeDecorator[dt.datetime]):

@@ -49,9 +49,9 @@ class FixtureContext:
 
     def time(self, value: Any, where: str) -> dt.datetime:
         if isinstance(value, dt.datetime):
-            return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+            return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
         if isinstance(value, dt.date):
-            return dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
+            return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
         if not isinstance(value, str):
             raise FixtureError(where, f"expected a date-time, got {value!r}")
         match = _RELATIVE.match(value)
@@ -88,7 +88,9 @@ def require(section: Mapping[str, Any], key: str, where: str, kind: type | tuple
     return check(section[key], f"{where}.{key}", kind)
 
 
-def optional(section: Mapping[str, Any], key: str, where: str, kind: type | tuple[type, ...] = object, default: Any = None) -> Any:
+def optional(
+    section: Mapping[str, Any], key: str, where: str, kind: type | tuple[type, ...] = object, default: Any = None
+) -> Any:
     if key not in section or section[key] is None:
         return default
     return check(section[key], f"{where}.{key}", kind)

@@ -33,7 +33,10 @@ def set_seed(session: Session, seed: int) -> None:
 def next_value(session: Session, namespace: str, *, start: int = 1) -> int:
     """Take the next number of a namespace's counter (first value: `start`)."""
     updated = session.execute(
-        update(CounterRow).where(CounterRow.namespace == namespace).values(value=CounterRow.value + 1).returning(CounterRow.value)
+        update(CounterRow)
+        .where(CounterRow.namespace == namespace)
+        .values(value=CounterRow.value + 1)
+        .returning(CounterRow.value)
     ).scalar_one_or_none()
     if updated is not None:
         return int(updated)
@@ -51,6 +54,7 @@ def raise_floor(session: Session, namespace: str, at_least: int) -> None:
     row = session.get(CounterRow, namespace)
     if row is None:
         session.add(CounterRow(namespace=namespace, value=at_least))
+        session.flush()  # next_value's UPDATE must see the row, or it would insert it twice
     elif row.value < at_least:
         row.value = at_least
 

@@ -20,13 +20,16 @@ from simulator.core.db import Base, TenantScoped, UtcDateTime
 from simulator.core.models import ClockRow, CounterRow, RateWindowRow, SnapshotRow
 
 FIXTURES = "__fixtures__"
-_SHARED_TABLES = (CounterRow.__table__, ClockRow.__table__)
+_SHARED_TABLES: tuple[Table, ...] = (
+    Base.metadata.tables[CounterRow.__tablename__],
+    Base.metadata.tables[ClockRow.__tablename__],
+)
 
 
 def vendor_tables() -> list[Table]:
     """Tables of TenantScoped models, in dependency order."""
     scoped = {
-        mapper.local_table.name
+        str(getattr(mapper.class_, "__tablename__", ""))
         for mapper in Base.registry.mappers
         if issubclass(mapper.class_, TenantScoped)
     }
@@ -70,7 +73,7 @@ def clear(session: Session, tenant: str | None = None) -> None:
     if tenant is None:
         for table in _SHARED_TABLES:
             session.execute(delete(table))
-        session.execute(delete(RateWindowRow.__table__))
+        session.execute(delete(RateWindowRow))
 
 
 def restore(session: Session, blob: bytes, tenant: str | None = None) -> None:

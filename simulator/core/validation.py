@@ -21,7 +21,9 @@ from simulator.core.spec import Operation
 
 _INT = re.compile(r"^[+-]?\d{1,18}$")
 _NUM = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-_DROP = frozenset({"example", "examples", "xml", "externalDocs", "discriminator", "deprecated", "readOnly", "writeOnly"})
+_DROP = frozenset(
+    {"example", "examples", "xml", "externalDocs", "discriminator", "deprecated", "readOnly", "writeOnly"}
+)
 # Headers that OpenAPI says are described by other means and must not be validated as parameters.
 _IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
 JSON_TYPES = ("application/json",)
@@ -75,8 +77,6 @@ def to_json_schema(spec: Mapping[str, Any], schema: Any, _depth: int = 0) -> Any
     if schema.get("nullable"):
         if "type" in out:
             out["type"] = [out["type"], "null"] if isinstance(out["type"], str) else [*out["type"], "null"]
-        if "enum" in out and None not in out["enum"]:
-            out["enum"] = [*out["enum"], None]
         for combinator in ("allOf", "anyOf", "oneOf"):
             if combinator in out and "type" not in out:
                 out = {"anyOf": [out, {"type": "null"}]}
@@ -241,7 +241,9 @@ class RequestValidator:
                 media_type, validator = next(iter(rule.media.items()))
             else:
                 expected = ", ".join(rule.media)
-                out.violations.append(Violation("header.content-type", f"unsupported content type {media_type!r}; expected {expected}"))
+                out.violations.append(
+                    Violation("header.content-type", f"unsupported content type {media_type!r}; expected {expected}")
+                )
                 return
         if media_type in FORM_TYPES:
             value = _coerce_form(rule.form_kinds.get(media_type, {}), form or {}, out.violations)
@@ -294,7 +296,9 @@ def _coerce_param(rule: ParamRule, values: list[str], where: str, violations: li
     return value
 
 
-def _coerce_form(kinds: Mapping[str, tuple[str, str]], form: Mapping[str, list[str]], violations: list[Violation]) -> Any:
+def _coerce_form(
+    kinds: Mapping[str, tuple[str, str]], form: Mapping[str, list[str]], violations: list[Violation]
+) -> Any:
     out: dict[str, Any] = {}
     for key, values in form.items():
         name = key[:-2] if key.endswith("[]") else key

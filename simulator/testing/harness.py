@@ -11,15 +11,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
-from starlette.testclient import TestClient
 
 from simulator.app import create_app
 from simulator.core import clock
 from simulator.runtime import Runtime
 from simulator.settings import DEFAULT_FIXTURES, Settings
+from simulator.testing.asgi_client import AsgiTransport
 
 
 def test_settings(**overrides: Any) -> Settings:
@@ -27,6 +28,9 @@ def test_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {"db": "sqlite://", "fixtures": DEFAULT_FIXTURES, "validate_responses": True}
     values.update(overrides)
     return Settings(**values)
+
+
+test_settings.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test, when imported into one
 
 
 class _Controls:
@@ -42,11 +46,16 @@ class _Controls:
 
     _admin_base = "/_sim"
 
+    def url(self, vendor: str, path: str = "") -> str:
+        raise NotImplementedError
+
     def now(self, tenant: str | None = None) -> dt.datetime:
         params = {"tenant": tenant} if tenant else {}
         return clock.parse_instant(self.admin("GET", "/clock", params=params)["now"])
 
-    def set_clock(self, now: dt.datetime | str | None = None, *, frozen: bool | None = None, tenant: str | None = None) -> dt.datetime:
+    def set_clock(
+        self, now: dt.datetime | str | None = None, *, frozen: bool | None = None, tenant: str | None = None
+    ) -> dt.datetime:
         body: dict[str, Any] = {}
         if now is not None:
             body["now"] = now.isoformat() if isinstance(now, dt.datetime) else now
@@ -58,7 +67,14 @@ class _Controls:
     def freeze(self) -> dt.datetime:
         return self.set_clock(frozen=True)
 
-    def advance(self, seconds: float | None = None, *, duration: str | None = None, days: float | None = None, tenant: str | None = None) -> dt.datetime:
+    def advance(
+        self,
+        seconds: float | None = None,
+        *,
+        duration: str | None = None,
+        days: float | None = None,
+        tenant: str | None = None,
+    ) -> dt.datetime:
         """Move the simulated clock forward (by seconds, days or an ISO 8601 duration)."""
         body: dict[str, Any] = {"duration": duration} if duration else {"seconds": (seconds or 0) + (days or 0) * 86400}
         params = {"tenant": tenant} if tenant else {}
@@ -80,6 +96,82 @@ class _Controls:
         loaded: list[str] = self.admin("POST", "/fixtures", json=document, params={"mode": mode})["loaded"]
         return loaded
 
+    def auth_headers(self, vendor: str, tenant: str = "acme") -> dict[str, str]:
+        """Headers that authenticate as a demo tenant's full-access credential (tokens obtained first)."""
+        from simulator.testing.demo_auth import headers_for
+
+        return headers_for(vendor, self, tenant)
+
+    def call(self, method: str, vendor: str, path: str, **kwargs: Any) -> Any:
+        """A request to a vendor path on this simulator (in-process or over the socket)."""
+        return self.client.request(method, self.url(vendor, path), **kwargs)
+
+    # -- faults -----------------------------------------------------------------------------
+
+    def fault(self, **rule: Any) -> int:
+        """Add a fault rule (fields as in POST /_sim/faults, e.g. vendor=, path=, status=, times=)."""
+        created: dict[str, Any] = self.admin("POST", "/faults", json=rule)
+        return int(created["id"])
+
+    def clear_faults(self) -> None:
+        self.admin("DELETE", "/faults")
+
+    # -- verification -----------------------------------------------------------------------
+
+    def verify(self, **matcher: Any) -> dict[str, Any]:
+        """POST /_sim/requests/verify; returns the result whether or not the expectation held."""
+        body = {_camel(k): v for k, v in matcher.items() if v is not None}
+        response = self.client.post(f"{self._admin_base}/requests/verify", json=body)
+        if response.status_code not in (200, 409):
+            raise AssertionError(f"verify -> {response.status_code}: {response.text}")
+        result: dict[str, Any] = response.json()
+        result["holds"] = response.status_code == 200
+        return result
+
+    def assert_called(self, **matcher: Any) -> None:
+        """Assert matching requests were made (`count=`, `at_least=`, `at_most=`; default: at least once)."""
+        result = self.verify(**matcher)
+        if not result["holds"]:
+            raise AssertionError(_verification_message(matcher, result))
+
+    def assert_not_called(self, **matcher: Any) -> None:
+        self.assert_called(**matcher, count=0)
+
+    def violations(self, **filters: Any) -> list[dict[str, Any]]:
+        params = {k: v for k, v in filters.items() if v is not None}
+        found: list[dict[str, Any]] = self.admin("GET", "/violations", params=params)["violations"]
+        return found
+
+    def assert_no_violations(self, vendor: str | None = None, tenant: str | None = None) -> None:
+        """Fail when a client sent anything the real API would reject."""
+        found = self.violations(vendor=vendor, tenant=tenant, severity="error", limit=1000)
+        if found:
+            lines = [f"{v['method']} {v['path']}: {v['location']}: {v['message']}" for v in found[:20]]
+            raise AssertionError(f"{len(found)} contract violation(s):\n" + "\n".join(lines))
+
+    # -- snapshots --------------------------------------------------------------------------
+
+    def snapshot(self, name: str) -> None:
+        self.admin("POST", f"/snapshots/{name}")
+
+    def restore(self, name: str) -> None:
+        self.admin("POST", f"/snapshots/{name}/restore")
+
+
+def _camel(name: str) -> str:
+    """Python keyword names to the control API's: operation_id -> operationId, at_least -> atLeast."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _verification_message(matcher: dict[str, Any], result: dict[str, Any]) -> str:
+    lines = [f"expected {result['expected']} request(s) matching {matcher}, found {result['matched']}"]
+    for miss in result["nearMisses"]:
+        request = miss["request"]
+        lines.append(f"  near miss #{request['id']} {request['method']} {request['path']} -> {request['status']}:")
+        lines += [f"    {d}" for d in miss["differences"]]
+    return "\n".join(lines)
+
 
 class InProcessSimulator(_Controls):
     """A simulator app on its own in-memory database, called through an in-process client."""
@@ -88,7 +180,8 @@ class InProcessSimulator(_Controls):
         self.settings = settings or test_settings()
         self.app: Starlette = create_app(self.settings)
         self.runtime: Runtime = self.app.state.runtime
-        self.client = TestClient(self.app, raise_server_exceptions=True)
+        self.transport = AsgiTransport(self.app)
+        self.client = httpx.Client(transport=self.transport, base_url="http://testserver")
         if frozen:
             self.freeze()
 
@@ -107,6 +200,7 @@ class InProcessSimulator(_Controls):
 
     def close(self) -> None:
         self.client.close()
+        self.transport.close()
         self.runtime.db.dispose()
 
 
@@ -120,8 +214,6 @@ class ServerSimulator(_Controls):
     """A real uvicorn server on a free loopback port, for clients that need a URL."""
 
     def __init__(self, settings: Settings | None = None, *, db_path: Path | None = None, frozen: bool = True) -> None:
-        import httpx
-
         port = free_port()
         db = str(db_path) if db_path else "sqlite://"
         self.settings = settings or test_settings(db=db, port=port)

@@ -8,6 +8,8 @@ from simulator.core.vendor import VendorPlugin
 
 VENDOR_MODULES: tuple[str, ...] = (
     "simulator.vendors.msportal",
+    "simulator.vendors.docebo",
+    "simulator.vendors.skillable",
     "simulator.vendors.absorb",
 )
 

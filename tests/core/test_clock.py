@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from simulator.core import clock
 
-T0 = dt.datetime(2026, 1, 15, 9, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 1, 15, 9, 0, tzinfo=dt.UTC)
 
 
 def test_frozen_clock_stays_put_and_advances_exactly(session: Session) -> None:

@@ -10,7 +10,8 @@ headers with a per-key, per-minute limit counted on the simulated clock
 
 Inferred behaviour (see states.py): startedAt/completedAt stamping, certificate issue on
 completion when the score reaches the course's passingScore and revocation when an
-enrollment leaves `completed`; bulk enroll answers 201 and refuses unknown users or companies with 404 (details name them).
+enrollment leaves `completed`; bulk enroll answers 201 and refuses unknown users or
+companies with 404 (details name them).
 
 Not simulated: the other MSPortal tags (Budgets, Calendar, Tickets, ...), single-user
 enroll and unenroll, certificate files behind `certificateUrl`/`imageUrl`, SCORM.
@@ -21,6 +22,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from simulator.core.tenants import CloneRules
 from simulator.core.vendor import Credential, VendorPlugin
 from simulator.vendors.msportal import auth, errors, fixtures, models, routes
 
@@ -43,4 +45,5 @@ VENDOR = VendorPlugin(
     validation_error=errors.validation_error,
     load_tenant=fixtures.load_tenant,
     credentials=credentials,
+    clone_rules=CloneRules(credential_fields=frozenset({"key"})),
 )

@@ -38,7 +38,7 @@ def not_found(what: str) -> ApiError:
     return ApiError(404, f"{what} not found", code="NOT_FOUND")
 
 
-def _enrollment_query(tenant: str) -> Select[tuple[MspEnrollment, MspCourse, MspUser]]:
+def _enrollment_query(tenant: str) -> Select[MspEnrollment, MspCourse, MspUser]:
     return (
         select(MspEnrollment, MspCourse, MspUser)
         .join(MspCourse, MspCourse.id == MspEnrollment.course_id)
@@ -51,7 +51,7 @@ def get_enrollment(session: Session, tenant: str, enrollment_id: str) -> Enrollm
     row = session.execute(_enrollment_query(tenant).where(MspEnrollment.id == enrollment_id)).first()
     if row is None:
         raise not_found("Enrollment")
-    return row
+    return row[0], row[1], row[2]
 
 
 def list_enrollments(
@@ -77,7 +77,9 @@ def list_enrollments(
     return list(session.execute(stmt)), Page(page, limit, int(total))
 
 
-def update_enrollment(session: Session, tenant: str, enrollment_id: str, changes: Mapping[str, Any], now: dt.datetime) -> None:
+def update_enrollment(
+    session: Session, tenant: str, enrollment_id: str, changes: Mapping[str, Any], now: dt.datetime
+) -> None:
     enrollment, course, _user = get_enrollment(session, tenant, enrollment_id)
     was = enrollment.status
     if "progress" in changes:
@@ -107,7 +109,9 @@ def passes(course: MspCourse, score: float | None) -> bool:
     return score is not None and score >= course.passing_score
 
 
-def issue_certificate(session: Session, enrollment: MspEnrollment, course: MspCourse, now: dt.datetime) -> MspCertificate:
+def issue_certificate(
+    session: Session, enrollment: MspEnrollment, course: MspCourse, now: dt.datetime
+) -> MspCertificate:
     tenant = enrollment.tenant
     number = ids.next_value(session, f"msportal:{tenant}:certificate-number")
     cert = MspCertificate(
@@ -231,7 +235,9 @@ _COURSE_FIELDS = {
 }
 
 
-def update_course(session: Session, tenant: str, course_id: str, changes: Mapping[str, Any], now: dt.datetime) -> MspCourse:
+def update_course(
+    session: Session, tenant: str, course_id: str, changes: Mapping[str, Any], now: dt.datetime
+) -> MspCourse:
     course = get_course(session, tenant, course_id)
     if changes.get("companyId") is not None:
         require_company(session, tenant, changes["companyId"])
@@ -248,7 +254,9 @@ def company_names(session: Session, tenant: str, company_ids: Sequence[str | Non
     wanted = [c for c in set(company_ids) if c]
     if not wanted:
         return {}
-    rows = session.execute(select(MspCompany.id, MspCompany.name).where(MspCompany.tenant == tenant, MspCompany.id.in_(wanted)))
+    rows = session.execute(
+        select(MspCompany.id, MspCompany.name).where(MspCompany.tenant == tenant, MspCompany.id.in_(wanted))
+    )
     return dict(rows.all())
 
 

@@ -35,7 +35,15 @@ def load_tenant(fx: FixtureContext, tenant: str, section: Mapping[str, Any]) -> 
             one_of(scope, states.SCOPES, f"{path}.scopes[{i}]")
         if session.get(MspApiKey, key_digest(key)) is not None:
             raise FixtureError(f"{path}.key", "this key is already in use")
-        session.add(MspApiKey(key_digest=key_digest(key), key=key, tenant=tenant, name=optional(item, "name", path, str, ""), scopes=scopes))
+        session.add(
+            MspApiKey(
+                key_digest=key_digest(key),
+                key=key,
+                tenant=tenant,
+                name=optional(item, "name", path, str, ""),
+                scopes=scopes,
+            )
+        )
     companies = set()
     for path, item in items(section, "companies", where):
         company_id = require(item, "id", path, str)
@@ -63,7 +71,7 @@ def load_tenant(fx: FixtureContext, tenant: str, section: Mapping[str, Any]) -> 
 
 
 def _company(item: Mapping[str, Any], path: str, companies: set[str]) -> str | None:
-    company_id = optional(item, "companyId", path, str)
+    company_id: str | None = optional(item, "companyId", path, str)
     if company_id is not None and company_id not in companies:
         raise FixtureError(f"{path}.companyId", f"no company {company_id!r} in this tenant")
     return company_id

@@ -23,7 +23,9 @@ def list_enrollments(ctx: RequestContext) -> Reply:
 
 @operations("getEnrollment")
 def get_enrollment(ctx: RequestContext) -> Reply:
-    return Reply(200, {"data": wire.enrollment(*backend.get_enrollment(ctx.session, ctx.tenant, ctx.path_params["id"]))})
+    return Reply(
+        200, {"data": wire.enrollment(*backend.get_enrollment(ctx.session, ctx.tenant, ctx.path_params["id"]))}
+    )
 
 
 @operations("updateEnrollment")

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 import hypothesis
-from hypothesis.stateful import run_state_machine_as_test
 import schemathesis
+from hypothesis.stateful import run_state_machine_as_test
 
 from simulator.testing.harness import InProcessSimulator
 

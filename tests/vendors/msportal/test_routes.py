@@ -48,7 +48,9 @@ def test_tenants_never_see_each_other(lms_sim: InProcessSimulator) -> None:
     assert lms_sim.client.get(f"{BASE}/enrollments/{E1}", headers=GLOBEX).status_code == 404
     r = lms_sim.client.patch(f"{BASE}/enrollments/{E1}", json={"progress": 1}, headers=GLOBEX)
     assert r.status_code == 404
-    ids = {e["id"] for e in lms_sim.client.get(f"{BASE}/enrollments", params={"limit": 100}, headers=GLOBEX).json()["data"]}
+    ids = {
+        e["id"] for e in lms_sim.client.get(f"{BASE}/enrollments", params={"limit": 100}, headers=GLOBEX).json()["data"]
+    }
     assert ids and all(i.startswith("6b04") for i in ids)
 
 
@@ -84,20 +86,29 @@ def test_progress_starts_and_completion_issues_certificate(lms_sim: InProcessSim
     r = lms_sim.client.patch(f"{BASE}/enrollments/{enrollment['id']}", json={"progress": 40}, headers=FULL)
     data = r.json()["data"]
     assert data["status"] == "not_started" and data["progress"] == 40 and data["startedAt"] is not None
-    r = lms_sim.client.patch(f"{BASE}/enrollments/{enrollment['id']}", json={"status": "completed", "score": 95}, headers=FULL)
+    r = lms_sim.client.patch(
+        f"{BASE}/enrollments/{enrollment['id']}", json={"status": "completed", "score": 95}, headers=FULL
+    )
     data = r.json()["data"]
     assert data["status"] == "completed" and data["progress"] == 100
     assert data["completedAt"] is not None and data["completedAt"].startswith(now.strftime("%Y-%m-%dT%H:%M"))
-    certs = lms_sim.client.get(f"{BASE}/certificates", params={"userId": data["user"]["id"], "limit": 100}, headers=FULL).json()["data"]
+    certs = lms_sim.client.get(
+        f"{BASE}/certificates", params={"userId": data["user"]["id"], "limit": 100}, headers=FULL
+    ).json()["data"]
     cert = next(c for c in certs if c["enrollmentId"] == enrollment["id"])
     assert cert["id"] == data["certificateId"] and cert["isRevoked"] is False
 
 
 def test_failing_score_gives_no_certificate(lms_sim: InProcessSimulator) -> None:
     enrollment = next(
-        e for e in lms_sim.client.get(f"{BASE}/enrollments", params={"courseId": COURSE1, "status": "in_progress"}, headers=FULL).json()["data"]
+        e
+        for e in lms_sim.client.get(
+            f"{BASE}/enrollments", params={"courseId": COURSE1, "status": "in_progress"}, headers=FULL
+        ).json()["data"]
     )
-    r = lms_sim.client.patch(f"{BASE}/enrollments/{enrollment['id']}", json={"status": "completed", "score": 79}, headers=FULL)
+    r = lms_sim.client.patch(
+        f"{BASE}/enrollments/{enrollment['id']}", json={"status": "completed", "score": 79}, headers=FULL
+    )
     assert r.json()["data"]["certificateId"] is None
 
 
@@ -107,7 +118,9 @@ def test_leaving_completed_revokes_certificate(lms_sim: InProcessSimulator) -> N
     r = lms_sim.client.patch(f"{BASE}/enrollments/{E1}", json={"status": "in_progress"}, headers=FULL)
     after = r.json()["data"]
     assert after["completedAt"] is None and after["certificateId"] is None
-    listed = lms_sim.client.get(f"{BASE}/certificates", params={"includeRevoked": "true", "limit": 100}, headers=FULL).json()["data"]
+    listed = lms_sim.client.get(
+        f"{BASE}/certificates", params={"includeRevoked": "true", "limit": 100}, headers=FULL
+    ).json()["data"]
     revoked = next(c for c in listed if c["id"] == before["certificateId"])
     assert revoked["isRevoked"] is True and revoked["revokedAt"] and revoked["revokedReason"]
     active = lms_sim.client.get(f"{BASE}/certificates", params={"limit": 100}, headers=FULL).json()["data"]
@@ -131,7 +144,14 @@ def test_due_date_set_and_cleared(lms_sim: InProcessSimulator) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [{"progress": 101}, {"progress": -1}, {"score": 100.5}, {"status": "done"}, {"dueDate": "tomorrow"}, {"progress": "50"}],
+    [
+        {"progress": 101},
+        {"progress": -1},
+        {"score": 100.5},
+        {"status": "done"},
+        {"dueDate": "tomorrow"},
+        {"progress": "50"},
+    ],
 )
 def test_invalid_updates_are_400_and_change_nothing(lms_sim: InProcessSimulator, body: dict[str, Any]) -> None:
     before = _enrollment(lms_sim, E1)
@@ -142,7 +162,9 @@ def test_invalid_updates_are_400_and_change_nothing(lms_sim: InProcessSimulator,
 
 
 def test_malformed_json_and_unknown_ids(lms_sim: InProcessSimulator) -> None:
-    r = lms_sim.client.patch(f"{BASE}/enrollments/{E1}", content=b"{not json", headers={**FULL, "Content-Type": "application/json"})
+    r = lms_sim.client.patch(
+        f"{BASE}/enrollments/{E1}", content=b"{not json", headers={**FULL, "Content-Type": "application/json"}
+    )
     assert r.status_code == 400 and "malformed JSON" in str(r.json()["details"])
     assert lms_sim.client.get(f"{BASE}/enrollments/not-a-uuid", headers=FULL).status_code == 400
     r = lms_sim.client.get(f"{BASE}/enrollments/00000000-0000-4000-8000-000000000000", headers=FULL)
@@ -150,7 +172,11 @@ def test_malformed_json_and_unknown_ids(lms_sim: InProcessSimulator) -> None:
 
 
 def test_oversized_body_is_413(lms_sim: InProcessSimulator) -> None:
-    r = lms_sim.client.patch(f"{BASE}/enrollments/{E1}", content=b"[" + b"1," * 600_000 + b"1]", headers={**FULL, "Content-Type": "application/json"})
+    r = lms_sim.client.patch(
+        f"{BASE}/enrollments/{E1}",
+        content=b"[" + b"1," * 600_000 + b"1]",
+        headers={**FULL, "Content-Type": "application/json"},
+    )
     assert r.status_code == 413 and r.json()["code"] == "PAYLOAD_TOO_LARGE"
 
 
@@ -161,7 +187,9 @@ def test_bulk_enroll_skips_existing_and_rejects_unknown(lms_sim: InProcessSimula
     assert r.status_code == 201 and r.json() == {"data": {"enrolled": 1, "skipped": 1, "total": 2}}
     again = lms_sim.client.post(f"{BASE}/enrollments/bulk", json=body, headers=FULL)
     assert again.json() == {"data": {"enrolled": 0, "skipped": 2, "total": 2}}
-    listed = lms_sim.client.get(f"{BASE}/enrollments", params={"userId": new_user, "courseId": COURSE1}, headers=FULL).json()
+    listed = lms_sim.client.get(
+        f"{BASE}/enrollments", params={"userId": new_user, "courseId": COURSE1}, headers=FULL
+    ).json()
     assert listed["pagination"]["totalCount"] == 1 and listed["data"][0]["status"] == "not_started"
     bad = {"courseId": COURSE1, "userIds": [new_user, "00000000-0000-4000-8000-000000000099"]}
     r = lms_sim.client.post(f"{BASE}/enrollments/bulk", json=bad, headers=FULL)
@@ -180,12 +208,16 @@ def test_pagination_envelope(lms_sim: InProcessSimulator) -> None:
 
 
 def test_update_course(lms_sim: InProcessSimulator) -> None:
-    r = lms_sim.client.patch(f"{BASE}/courses/{COURSE1}", json={"title": "Security 2027", "courseCategory": None}, headers=FULL)
+    r = lms_sim.client.patch(
+        f"{BASE}/courses/{COURSE1}", json={"title": "Security 2027", "courseCategory": None}, headers=FULL
+    )
     data = r.json()["data"]
     assert r.status_code == 200 and data["title"] == "Security 2027" and data["courseCategory"] is None
     assert data["enrollmentCount"] > 0
     assert lms_sim.client.patch(f"{BASE}/courses/{COURSE1}", json={"title": ""}, headers=FULL).status_code == 400
-    r = lms_sim.client.patch(f"{BASE}/courses/{COURSE1}", json={"companyId": "6b010000-0000-4000-8000-000000000001"}, headers=FULL)
+    r = lms_sim.client.patch(
+        f"{BASE}/courses/{COURSE1}", json={"companyId": "6b010000-0000-4000-8000-000000000001"}, headers=FULL
+    )
     assert r.status_code == 404  # globex's company is not acme's
 
 
@@ -202,4 +234,6 @@ def test_journal_records_and_redacts(lms_sim: InProcessSimulator) -> None:
     assert entry["violations"][0]["location"] == "body.progress"
     lms_sim.client.get(f"{BASE}/courses", params={"pageSize": 5}, headers=FULL)
     warning = lms_sim.requests(vendor="msportal", limit=1)[0]["violations"]
-    assert warning == [{"location": "query.pageSize", "message": "unknown query parameter (ignored)", "severity": "warning"}]
+    assert warning == [
+        {"location": "query.pageSize", "message": "unknown query parameter (ignored)", "severity": "warning"}
+    ]
