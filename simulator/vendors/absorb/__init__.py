@@ -17,11 +17,12 @@ and `_offset` (a page index, 0-65535), plus the deprecated `limit`/`offset`/`sta
 `modifiedSince`.
 
 Inferred choices (the docs are silent): enrolling again without `reEnroll` returns the
-active enrollment unchanged (201); un-enroll deletes the listed active enrollments and
-everything under them and answers 204, or 422 listing unknown ids with no change;
-learners may only use the "my" operations (403); attempt statuses reuse the enrollment
-enum (1, 3, 5); a course's score is the mean of its lesson scores; a full ILC session
-puts the learner (and the ILC enrollment, if NotStarted) on the waitlist (8).
+active enrollment unchanged (201; option `absorb.duplicate_enrollment=error` gives 422);
+un-enroll deletes the listed active enrollments and everything under them and answers
+204, or 422 listing unknown ids with no change; learners may only use the "my"
+operations (403); attempt statuses reuse the enrollment enum (1, 3, 5); a course's score
+is the mean of its lesson scores; a full ILC session puts the learner (and the ILC
+enrollment, if NotStarted) on the waitlist (8).
 
 Not simulated: OAuth 2.0 (`/oauth/*`), multi-session ILCs (unsupported by the real API
 too), enrollment keys, certificates, curricula and course bundles, custom fields

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from simulator.core.context import Reply, RequestContext
 from simulator.vendors.absorb import auth, directory, enrollments, fields, lookups, sessions, wire
 from simulator.vendors.absorb.api import collection, flag, modified_since, operations, optional_date, path_id, user_id
-from simulator.vendors.absorb.listing import fetch_page
+from simulator.vendors.absorb.listing import fetch_page, validation
 from simulator.vendors.absorb.models import AbsorbCourseEnrollment
 
 CE = AbsorbCourseEnrollment
@@ -121,7 +121,9 @@ def list_bulk_student_courses(ctx: RequestContext) -> Reply:
 def _enroll(ctx: RequestContext, user_key: str, course_key: str, re_enroll: bool) -> Reply:
     user = lookups.user(ctx.session, ctx.tenant, user_key)
     course = lookups.course(ctx.session, ctx.tenant, course_key)
-    enrollment, _created = enrollments.enroll(ctx.session, user, course, ctx.now(), re_enroll=re_enroll)
+    enrollment, created = enrollments.enroll(ctx.session, user, course, ctx.now(), re_enroll=re_enroll)
+    if not created and ctx.settings.option("absorb", "duplicate_enrollment", "existing") == "error":
+        raise validation("The user is already enrolled in this course; set reEnroll=true to enroll again.")
     return Reply(201, wire.created(enrollment))
 
 

@@ -280,3 +280,20 @@ def test_users_and_courses_reads(api: Absorb) -> None:
     assert [x["id"] for c in detail["chapters"] for x in c["lessons"]] == SAFETY_LESSONS
     ilc = api.ok("GET", f"/courses/{acme('course', 'c005')}")
     assert ilc["courseType"] == "InstructorLedCourse" and [s["capacity"] for s in ilc["sessions"]] == [3, 10]
+
+
+def test_duplicate_enrollment_can_be_configured_to_fail() -> None:
+    from simulator.testing import harness
+
+    sim = harness.InProcessSimulator(
+        harness.test_settings(vendor_options={"absorb": {"duplicate_enrollment": "error"}})
+    )
+    try:
+        api = Absorb(sim)
+        created = api.ok("POST", f"/users/{BOB}/enrollments/{SAFETY}", 201)
+        body = assert_error(api.post(f"/users/{BOB}/enrollments/{SAFETY}"), 422)
+        assert "reEnroll" in body["message"]
+        again = api.ok("POST", f"/users/{BOB}/enrollments/{SAFETY}", 201, params={"reEnroll": "true"})
+        assert again["enrollmentId"] != created["enrollmentId"]
+    finally:
+        sim.close()
