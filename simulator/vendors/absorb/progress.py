@@ -27,6 +27,15 @@ from simulator.vendors.absorb.states import LESSON_OPEN_FOR_ATTEMPTS, STARTABLE,
 from simulator.vendors.absorb.wire import ticks_between
 
 
+# .NET's TimeSpan.MaxValue, which is also the largest int64 a database column holds.
+MAX_TICKS = 2**63 - 1
+
+
+def _capped(ticks: int) -> int:
+    """Absurd client dates (year 1000 to 9999) must not overflow the column."""
+    return min(ticks, MAX_TICKS)
+
+
 def _unprocessable(message: str) -> ApiError:
     return ApiError(422, message, code="ErrorGeneric")
 
@@ -105,7 +114,7 @@ def finish_attempt(
     attempt.status = status
     attempt.completion_date = end
     attempt.time_spent_ticks = ticks_between(start, end)
-    lesson.time_spent_ticks += attempt.time_spent_ticks
+    lesson.time_spent_ticks = _capped(lesson.time_spent_ticks + attempt.time_spent_ticks)
     lesson.score = attempt.score
     lesson.date_edited = now
     if status == Status.COMPLETE:
@@ -139,7 +148,7 @@ def roll_up(session: Session, enrollment: AbsorbCourseEnrollment, now: dt.dateti
         own = [x for x in lessons if x.chapter_enrollment_id == chapter.id]
         _roll_up_chapter(chapter, own, now)
     done = [x for x in lessons if x.status == Status.COMPLETE]
-    enrollment.time_spent_ticks = sum(x.time_spent_ticks for x in lessons)
+    enrollment.time_spent_ticks = _capped(sum(x.time_spent_ticks for x in lessons))
     enrollment.date_edited = now
     if enrollment.status in (Status.COMPLETE, Status.FAILED):
         return  # a finished course keeps its outcome (a later retake changes lessons only)
@@ -160,7 +169,7 @@ def roll_up(session: Session, enrollment: AbsorbCourseEnrollment, now: dt.dateti
 
 def _roll_up_chapter(chapter: AbsorbChapterEnrollment, lessons: list[AbsorbLessonEnrollment], now: dt.datetime) -> None:
     done = [x for x in lessons if x.status == Status.COMPLETE]
-    chapter.time_spent_ticks = sum(x.time_spent_ticks for x in lessons)
+    chapter.time_spent_ticks = _capped(sum(x.time_spent_ticks for x in lessons))
     chapter.progress = round(100.0 * len(done) / len(lessons), 2) if lessons else 100.0
     chapter.date_edited = now
     if len(done) == len(lessons):

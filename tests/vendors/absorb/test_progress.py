@@ -181,3 +181,14 @@ def test_chapter_and_lesson_reads(api: Absorb) -> None:
     )
     assert any(e["userId"] == BOB for e in page["enrollments"]) and all(e["status"] == 0 for e in page["enrollments"])
     assert_error(api.get(f"/courses/{PRIVACY}/lessons/{SAFETY_LESSONS[0]}/enrollments"), 404)
+
+
+def test_absurd_attempt_dates_do_not_overflow(api: Absorb) -> None:
+    api.ok("POST", f"/users/{BOB}/enrollments/{SAFETY}", 201)
+    body = {"status": 5, "startDate": "1000-01-01", "completionDate": "9999-12-31T23:59:59Z"}
+    for _ in range(40):
+        started = api.ok("POST", f"{_lesson_path(SAFETY, SAFETY_LESSONS[0])}/attempts")
+        api.ok("PUT", f"/attempts/{started['attemptId']}", json=body)
+    lesson = api.ok("GET", _lesson_path(SAFETY, SAFETY_LESSONS[0]))
+    assert lesson["failures"] == 40 and lesson["timeSpent"].startswith("10675199.")
+    assert api.ok("GET", f"/users/{BOB}/enrollments/{SAFETY}")["timeSpentTicks"] == 2**63 - 1
