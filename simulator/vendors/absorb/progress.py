@@ -26,7 +26,6 @@ from simulator.vendors.absorb.models import (
 from simulator.vendors.absorb.states import LESSON_OPEN_FOR_ATTEMPTS, STARTABLE, Status
 from simulator.vendors.absorb.wire import ticks_between
 
-
 # .NET's TimeSpan.MaxValue, which is also the largest int64 a database column holds.
 MAX_TICKS = 2**63 - 1
 
