@@ -46,7 +46,20 @@ def learnlink(client: Any, tenant: str) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{tenant_id}:{secret}".encode()).decode()}
 
 
+_ABSORB_KEYS = {"acme": "a0000000-0000-4000-8000-000000000001", "globex": "b0000000-0000-4000-8000-000000000002"}
+
+
+def absorb(client: Any, tenant: str) -> dict[str, str]:
+    key = _ABSORB_KEYS[tenant]
+    headers = {"x-api-key": key, "x-api-version": "2"}
+    body = {"username": "api.admin", "password": "Passw0rd!", "privateKey": key}
+    response = client.call("POST", "absorb", "/authenticate", json=body, headers=headers)
+    response.raise_for_status()
+    return {**headers, "Authorization": f"Bearer {response.json()}"}
+
+
 PROVIDERS: dict[str, AuthHeaders] = {
+    "absorb": absorb,
     "msportal": msportal,
     "docebo": docebo,
     "skillable": skillable,
