@@ -1,0 +1,108 @@
+"""`--auth`: turn a short spec (demo, bearer:TOKEN, basic:USER:PASS) into headers or basic auth.
+
+`demo` asks the server's control API (`GET /_sim/vendors`) for the vendor's demo credentials, so
+it follows whatever fixtures the server was started with; a server without `/_sim` (a proxy, a
+vendor sandbox) gets the credentials of the bundled demo fixtures instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+
+class AuthError(Exception):
+    """The --auth value cannot be used; the message says why."""
+
+
+@dataclass
+class ResolvedAuth:
+    headers: dict[str, str] = field(default_factory=dict)
+    basic: tuple[str, str] | None = None
+    source: str = ""  # shown in the summary, e.g. "demo credential of tenant acme (from the server)"
+
+
+def resolve_auth(spec: str, *, vendor: str, base_url: str | None) -> ResolvedAuth:
+    kind, _, rest = spec.partition(":")
+    if kind == "bearer" and rest:
+        return ResolvedAuth(headers={"Authorization": f"Bearer {rest}"}, source="bearer token")
+    if kind == "basic" and ":" in rest:
+        user, _, password = rest.partition(":")
+        return ResolvedAuth(basic=(user, password), source=f"basic auth as {user}")
+    if kind == "demo":
+        return _demo(vendor, base_url, tenant=rest or None)
+    raise AuthError(f"--auth takes demo[:TENANT], bearer:TOKEN or basic:USER:PASS, got {spec!r}")
+
+
+def _demo(vendor: str, base_url: str | None, *, tenant: str | None) -> ResolvedAuth:
+    credentials, origin = _server_credentials(vendor, base_url), "the server"
+    if credentials is None:
+        credentials, origin = _bundled_credentials(vendor), "the bundled demo fixtures"
+    if tenant is not None:
+        credentials = [c for c in credentials if c.get("tenant") == tenant]
+    if not credentials:
+        where = f" for tenant {tenant}" if tenant else ""
+        raise AuthError(f"{vendor} has no demo credential{where} in {origin}; pass --header or --auth bearer:...")
+    # The credential with the most scopes/roles listed in its note: demo tenants put the full-access
+    # key next to read-only ones, and the contract run needs every operation to be allowed.
+    best = max(credentials, key=lambda c: len(str(c.get("note", "")).split()))
+    return _from_credential(best, origin)
+
+
+def _from_credential(credential: Mapping[str, Any], origin: str) -> ResolvedAuth:
+    values = {str(k): str(v) for k, v in credential.get("values", {}).items()}
+    source = f"demo {credential.get('kind')} of tenant {credential.get('tenant')} (from {origin})"
+    lowered = {k.lower(): v for k, v in values.items()}
+    if "username" in lowered and "password" in lowered:
+        return ResolvedAuth(basic=(lowered["username"], lowered["password"]), source=source)
+    if values and all(_looks_like_header(name) for name in values):
+        return ResolvedAuth(headers=values, source=source)
+    raise AuthError(
+        f"the demo credential ({credential.get('kind')}: {', '.join(values)}) is not a header or basic auth; "
+        "obtain a token and pass it with --header or --auth bearer:TOKEN"
+    )
+
+
+def _looks_like_header(name: str) -> bool:
+    return name.lower() in ("authorization", "cookie") or "-" in name
+
+
+def _server_credentials(vendor: str, base_url: str | None) -> list[dict[str, Any]] | None:
+    if not base_url:
+        return None
+    parts = urlsplit(base_url)
+    try:
+        response = httpx.get(f"{parts.scheme}://{parts.netloc}/_sim/vendors", timeout=10)
+        if response.status_code != 200:
+            return None
+        listed = response.json().get("vendors", [])
+    except (httpx.HTTPError, ValueError, AttributeError):
+        return None
+    for entry in listed:
+        if entry.get("name") == vendor:
+            return list(entry.get("credentials", []))
+    return None
+
+
+def _bundled_credentials(vendor: str) -> list[dict[str, Any]]:
+    # A throwaway in-memory simulator loaded with the demo fixtures knows every vendor's credentials.
+    from simulator.runtime import Runtime
+    from simulator.settings import Settings
+
+    runtime = Runtime(Settings(db="sqlite://"))
+    try:
+        runtime.bootstrap()
+        plugin = runtime.vendors.get(vendor)
+        if plugin is None or plugin.credentials is None:
+            return []
+        with runtime.db.transaction() as session:
+            return [
+                {"tenant": c.tenant, "kind": c.kind, "values": dict(c.values), "note": c.note}
+                for c in plugin.credentials(session)
+            ]
+    finally:
+        runtime.db.dispose()
