@@ -37,6 +37,7 @@ class ContractReport:
     operations: dict[str, OperationResult] = field(default_factory=dict)
     # Errors not tied to a check: the server unreachable, an invalid spec, a crash in a phase.
     errors: list[str] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)  # operations left out on purpose, with why
     links_total: int = 0  # transitions the stateful phase could follow (declared and inferred)
     links_covered: set[str] = field(default_factory=set)
     seconds: float = 0.0
@@ -75,6 +76,8 @@ class ContractReport:
                 for text in failure.message.strip().splitlines()[:6]:
                     lines.append(f"           {text}")
                 lines.append(f"           reproduce: {failure.reproduction}")
+        for note in self.excluded:
+            lines.append(f"  skip {note}")
         for error in self.errors:
             lines.append(f"  ERROR {error}")
         lines.append(

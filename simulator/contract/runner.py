@@ -81,7 +81,7 @@ def run_contract(options: ContractOptions) -> ContractReport:
     base_url = "in-process " + options.target.prefix if options.app is not None else str(options.base_url)
     report = ContractReport(target=options.target.name, base_url=base_url)
     for operation_id, reason in options.target.excluded:
-        report.operation(f"(operationId {operation_id})").skipped = f"excluded: {reason}"
+        report.excluded.append(f"{operation_id}: excluded, {reason}")
     started = time.monotonic()
     unfinished: set[str] = set()
     for event in from_schema(schema).execute():
@@ -97,7 +97,11 @@ def run_contract(options: ContractOptions) -> ContractReport:
 
 
 def _consume(report: ContractReport, event: events.EngineEvent) -> None:
-    if isinstance(event, events.PhaseStarted) and isinstance(event.payload, events.StatefulPhasePayload):
+    if (
+        isinstance(event, events.PhaseStarted)
+        and event.phase.is_enabled
+        and isinstance(event.payload, events.StatefulPhasePayload)
+    ):
         report.links_total = event.payload.transitions_selected
     elif isinstance(event, events.ScenarioFinished) and event.is_test_scenario:
         if event.label and not event.recorder.cases:

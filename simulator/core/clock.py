@@ -153,6 +153,9 @@ def iso(value: dt.datetime | None, *, millis: bool = False) -> str | None:
     if value is None:
         return None
     value = value.astimezone(UTC)
+    # Not strftime("%Y"): glibc writes year 145 as "145", which is not a valid date-time
+    # (found by `make contract`: a client may send any year from 0001).
+    stamp = f"{value.year:04d}-{value:%m-%dT%H:%M:%S}"
     if millis:
-        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-    return value.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return f"{stamp}.{value.microsecond // 1000:03d}Z"
+    return f"{stamp}Z"
