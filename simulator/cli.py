@@ -56,6 +56,19 @@ def _parser() -> argparse.ArgumentParser:
         help="a vendor option, e.g. msportal.rate_limit_per_minute=60",
     )
 
+    serve.add_argument(
+        "--vendor-port",
+        action="append",
+        default=[],
+        metavar="VENDOR=PORT",
+        help="also serve a vendor at the root path of its own port (repeatable)",
+    )
+
+    for name, verb in (("export", "write the whole state to"), ("import", "replace the whole state with")):
+        command = commands.add_parser(name, help=f"{verb} a JSON file")
+        command.add_argument("file")
+        command.add_argument("--db", default=os.environ.get("LMS_SIM_DB", DEFAULT_DB))
+
     specs = commands.add_parser("specs", help="list the bundled OpenAPI specs, or export them")
     specs.add_argument("--export", metavar="DIR", help="copy the specs into DIR")
 
@@ -78,6 +91,16 @@ def parse_options(values: Sequence[str]) -> dict[str, dict[str, Any]]:
         elif raw.lower() in ("true", "false"):
             value = raw.lower() == "true"
         out.setdefault(vendor, {})[option] = value
+    return out
+
+
+def parse_vendor_ports(values: Sequence[str]) -> dict[str, int]:
+    out = {}
+    for item in values:
+        vendor, sep, port = item.partition("=")
+        if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+            raise UsageError(f"--vendor-port takes VENDOR=PORT, got {item!r}")
+        out[vendor] = int(port)
     return out
 
 
@@ -104,6 +127,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         validate_responses=args.validate_responses,
         contract_mode=args.contract_mode,
         vendor_options=parse_options(args.option),
+        vendor_ports=parse_vendor_ports(args.vendor_port),
     )
 
 
@@ -131,12 +155,22 @@ def serve(settings: Settings) -> None:
             f"warning: serving on {settings.host} without --admin-token: anyone who can reach it can reset it",
             file=sys.stderr,
         )
+    unknown = sorted(set(settings.vendor_ports) - set(runtime.vendors))
+    if unknown:
+        raise UsageError(f"--vendor-port names unknown vendors: {', '.join(unknown)}")
+    if settings.vendor_ports and settings.workers > 1:
+        raise UsageError("--vendor-port serves from one process: use it with --workers 1")
     os.environ[SETTINGS_ENV] = settings_to_env(settings)
     vendors = ", ".join(sorted(runtime.vendors))
     print(
         f"lms-sim {__version__} on http://{settings.host}:{settings.port}  (vendors: {vendors}; admin: /_sim)",
         flush=True,
     )
+    if settings.vendor_ports:
+        from simulator.app import serve_with_vendor_ports
+
+        serve_with_vendor_ports(settings)
+        return
     uvicorn.run(
         "simulator.app:app_from_env",
         factory=True,
@@ -146,6 +180,57 @@ def serve(settings: Settings) -> None:
         log_level=settings.log_level,
         access_log=settings.log_level in ("info", "debug"),
     )
+
+
+def export_state(db: str, file: str) -> None:
+    from simulator.core import snapshots
+
+    database = _existing_database(db)
+    with database.transaction() as session:
+        blob = snapshots.capture(session)
+    try:
+        Path(file).write_bytes(blob)
+    except OSError as exc:
+        raise UsageError(f"cannot write {file}: {exc.strerror}") from exc
+    print(f"exported the state of {database.url} to {file} ({len(blob):,} bytes)")
+
+
+def import_state(db: str, file: str) -> None:
+    import orjson
+
+    from simulator.core import snapshots
+
+    try:
+        blob = Path(file).read_bytes()
+        doc = orjson.loads(blob)
+    except OSError as exc:
+        raise UsageError(f"cannot read {file}: {exc.strerror}") from exc
+    except orjson.JSONDecodeError as exc:
+        raise UsageError(f"{file} is not a state export: {exc}") from exc
+    if not isinstance(doc, dict) or doc.get("version") != 1 or doc.get("tenant") is not None:
+        raise UsageError(f"{file} is not a whole-state export of this simulator")
+    database = _existing_database(db)
+    try:
+        with database.transaction() as session:
+            snapshots.restore(session, blob)
+    except Exception as exc:
+        raise UsageError(f"{file} does not fit this database: {str(exc).splitlines()[0]}") from exc
+    print(f"imported {file} into {database.url}")
+
+
+def _existing_database(db: str) -> Any:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from simulator.core.db import Database
+
+    if "://" not in db and not Path(db).exists():
+        raise UsageError(f"no database at {db} (start the simulator once, or pass --db)")
+    try:
+        database = Database(db)
+        database.create_schema()
+    except (SQLAlchemyError, ModuleNotFoundError) as exc:
+        raise UsageError(f"cannot use the database {db!r}: {str(exc).splitlines()[0]}") from exc
+    return database
 
 
 def specs(export: str | None) -> None:
@@ -178,6 +263,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             serve(settings_from(args))
         elif args.command == "specs":
             specs(args.export)
+        elif args.command == "export":
+            export_state(args.db, args.file)
+        elif args.command == "import":
+            import_state(args.db, args.file)
         elif args.command == "contract":
             from simulator.contract.command import ContractUsageError, run
 

@@ -27,6 +27,8 @@ class Settings:
     journal_body_limit: int = 65_536  # bytes of each body kept in the journal
     # Per-vendor options, e.g. {"msportal": {"rate_limit_per_minute": 600}}.
     vendor_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Vendors also served at the root path of their own port, e.g. {"absorb": 8001}.
+    vendor_ports: dict[str, int] = field(default_factory=dict)
 
     def option(self, vendor: str, name: str, default: Any) -> Any:
         return self.vendor_options.get(vendor, {}).get(name, default)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from simulator import __version__
+from simulator.admin import controls
 from simulator.core import clock, journal
 from simulator.core.context import Reply, RequestContext
 from simulator.core.errors import ApiError
@@ -145,4 +146,5 @@ def build_operations(runtime: Runtime) -> OperationTable:
             raise ApiError(400, str(exc), details={"field": exc.where}) from exc
         return Reply(200, {"loaded": loaded})
 
+    controls.register(ops)
     return ops

@@ -60,6 +60,7 @@ class RequestContext:
     principal: Principal | None = None
     response_headers: dict[str, str] = field(default_factory=dict)  # added to every reply, errors too
     warnings: list[Violation] = field(default_factory=list)
+    fault: Any = None  # the injected fault that fired for this request (set by the pipeline)
     _now: dt.datetime | None = None
 
     @property

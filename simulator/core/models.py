@@ -56,12 +56,14 @@ class JournalRow(Base):
     request_body: Mapped[str | None] = mapped_column(Text, default=None)
     response_body: Mapped[str | None] = mapped_column(Text, default=None)
     violations: Mapped[Any] = mapped_column(JSON, default=list)
+    violation_count: Mapped[int] = mapped_column(Integer, default=0)
     fault: Mapped[str | None] = mapped_column(String(128), default=None)
 
     __table_args__ = (
         Index("ix_sim_journal_vendor_id", "vendor", "id"),
         Index("ix_sim_journal_operation", "operation_id"),
         Index("ix_sim_journal_status", "status"),
+        Index("ix_sim_journal_violations", "violation_count", "id"),
     )
 
 
@@ -81,3 +83,28 @@ class RateWindowRow(Base):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     window_start: Mapped[float] = mapped_column(Float)
     tokens: Mapped[float] = mapped_column(Float)
+
+
+class FaultRuleRow(Base):
+    """A fault-injection rule: which requests it matches, when it fires, and what it does."""
+
+    __tablename__ = "sim_fault_rules"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    vendor: Mapped[str | None] = mapped_column(String(32), default=None)
+    operation_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    method: Mapped[str | None] = mapped_column(String(16), default=None)
+    path: Mapped[str | None] = mapped_column(Text, default=None)
+    tenant: Mapped[str | None] = mapped_column(String(64), default=None)
+    probability: Mapped[float] = mapped_column(Float, default=1.0)
+    nth: Mapped[int | None] = mapped_column(Integer, default=None)
+    after: Mapped[int | None] = mapped_column(Integer, default=None)
+    times: Mapped[int | None] = mapped_column(Integer, default=None)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[int | None] = mapped_column(Integer, default=None)
+    message: Mapped[str | None] = mapped_column(Text, default=None)
+    latency: Mapped[Any] = mapped_column(JSON, default=None)
+    hang_seconds: Mapped[float | None] = mapped_column(Float, default=None)
+    retry_after: Mapped[int | None] = mapped_column(Integer, default=None)
+    matched: Mapped[int] = mapped_column(Integer, default=0)
+    fired: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column()

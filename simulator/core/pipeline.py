@@ -9,6 +9,7 @@ handler's writes, so bad input changes nothing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
@@ -22,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from simulator.core import journal
+from simulator.core import faults, journal
 from simulator.core.context import Reply, RequestContext
 from simulator.core.errors import ApiError, Violation
 from simulator.core.routing import Binding, SpecRoute, build_routes, match
@@ -47,6 +48,7 @@ class ServiceApp:
         self.runtime = runtime
         self.vendor = vendor
         self.spec = load_spec(vendor.spec_file)
+        self.prefix = f"/{vendor.name}"
         self.routes: list[SpecRoute] = build_routes(
             vendor.spec_file,
             operations(self.spec),
@@ -85,7 +87,7 @@ class ServiceApp:
                 if allowed
                 else ApiError(404, "Not found")
             )
-        reply = self.process(
+        reply, effect = self.process(
             binding=binding,
             early_error=early,
             method=method,
@@ -97,6 +99,11 @@ class ServiceApp:
             form=form,
             started=started,
         )
+        if effect is not None:
+            shaped = await _apply_fault(effect, reply, receive)
+            if shaped is None:
+                return
+            reply = shaped
         await _send_reply(reply, scope, receive, send)
 
     async def _read_body(self, receive: Receive) -> bytes:
@@ -142,7 +149,7 @@ class ServiceApp:
         raw_body: bytes,
         form: Mapping[str, list[str]] | None,
         started: float,
-    ) -> Reply:
+    ) -> tuple[Reply, faults.FaultEffect | None]:
         """Everything that touches the database, in one transaction."""
         runtime = self.runtime
         settings = runtime.settings
@@ -170,7 +177,8 @@ class ServiceApp:
                     violations = list(err.violations)
                     reply = self.vendor.render_error(err, ctx)
                 reply.headers = {**ctx.response_headers, **reply.headers}
-                if binding is not None and settings.validate_responses:
+                # An injected fault answers what the test asked for, documented or not.
+                if binding is not None and settings.validate_responses and ctx.fault is None:
                     reply = self._check_response(ctx, binding, reply, violations)
                 if self.vendor.journaled:
                     self._journal(ctx, binding, reply, query_string, headers, raw_body, violations, started)
@@ -183,7 +191,7 @@ class ServiceApp:
                     self._journal(ctx, binding, reply, query_string, headers, raw_body, violations, started)
         finally:
             session.close()
-        return reply
+        return reply, ctx.fault
 
     def _run(
         self,
@@ -196,9 +204,18 @@ class ServiceApp:
         form: Mapping[str, list[str]] | None,
     ) -> Reply:
         op = binding.operation
-        principal = self.vendor.authenticate(ctx, op)
-        if principal is not None:
-            ctx.authenticate_as(principal)
+        auth_error: ApiError | None = None
+        try:
+            principal = self.vendor.authenticate(ctx, op)
+            if principal is not None:
+                ctx.authenticate_as(principal)
+        except ApiError as err:
+            auth_error = err
+        self._inject_fault(ctx)
+        if ctx.fault is not None and ctx.fault.kind in faults.SKIPS_HANDLER:
+            return Reply(0)  # never sent: the connection is dropped
+        if auth_error is not None:
+            raise auth_error
         try:
             query = parse_qsl(query_string, keep_blank_values=True, encoding="utf-8", errors="strict")
         except UnicodeDecodeError:
@@ -206,10 +223,10 @@ class ServiceApp:
         parsed = binding.request.parse(path_params, query, headers, headers.get("content-type", ""), raw_body, form)
         ctx.warnings.extend(parsed.warnings)
         if parsed.violations:
-            err = self.vendor.validation_error(parsed.violations)
-            err.violations = parsed.violations
+            invalid = self.vendor.validation_error(parsed.violations)
+            invalid.violations = parsed.violations
             if ctx.settings.contract_mode == "strict":
-                raise err
+                raise invalid
             ctx.warnings.extend(parsed.violations)
         ctx.path_params, ctx.query, ctx.raw_query, ctx.body = parsed.path_params, parsed.query, query, parsed.body
         if ctx.settings.contract_mode != "strict":
@@ -221,6 +238,26 @@ class ServiceApp:
         # A savepoint: an ApiError undoes the handler's writes but keeps rate-limit counts.
         with ctx.session.begin_nested():
             return binding.handler(ctx)
+
+    def _inject_fault(self, ctx: RequestContext) -> None:
+        if not self.vendor.journaled:
+            return  # the control API itself is never faulted: tests must always be able to undo a rule
+        effect = faults.decide(
+            ctx.session,
+            ctx.settings.seed,
+            vendor=self.vendor.name,
+            operation_id=ctx.operation_id,
+            method=ctx.method,
+            path=ctx.path[len(self.prefix) :] if ctx.path.startswith(self.prefix + "/") else ctx.path,
+            tenant=ctx.principal.tenant if ctx.principal else None,
+        )
+        ctx.fault = effect
+        if effect is not None and effect.kind == "error":
+            assert effect.status is not None
+            headers = {"Retry-After": str(effect.retry_after)} if effect.status in (429, 503) else {}
+            if effect.status == 429 and "X-RateLimit-Remaining" in ctx.response_headers:
+                ctx.response_headers["X-RateLimit-Remaining"] = "0"
+            raise ApiError(effect.status, effect.message, headers=headers)
 
     def _check_response(
         self, ctx: RequestContext, binding: Binding, reply: Reply, violations: list[Violation]
@@ -283,7 +320,8 @@ class ServiceApp:
             request_body=request_body,
             response_body=response_body,
             violations=journal.violations_json([*violations, *ctx.warnings]),
-            fault=None,
+            violation_count=len(violations) + len(ctx.warnings),
+            fault=ctx.fault.label if ctx.fault is not None else None,
         )
 
     async def _serve_spec(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -306,6 +344,40 @@ def _maybe_json(raw: bytes) -> Any:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
         return None
+
+
+async def _apply_fault(effect: faults.FaultEffect, reply: Reply, receive: Receive) -> Reply | None:
+    """Shape the reply as the fault says; None when the connection was dropped instead."""
+    if effect.kind in ("latency", "hang") and effect.delay_seconds > 0:
+        await asyncio.sleep(effect.delay_seconds)
+    if effect.kind in ("drop", "hang"):
+        await _drop_connection(receive)
+        return None
+    if effect.kind == "empty":
+        return Reply(effect.status or reply.status, headers=reply.headers, raw=b"")
+    if effect.kind == "malformed":
+        body = reply.raw if reply.raw is not None else orjson.dumps(reply.body)
+        return Reply(effect.status or reply.status, headers=reply.headers, raw=body[: max(1, len(body) // 2)])
+    return reply
+
+
+class ConnectionDropped(ConnectionAbortedError):
+    """Raised to in-process clients, which have no connection to drop."""
+
+
+async def _drop_connection(receive: Receive) -> None:
+    # ASGI has no "abort"; under uvicorn, the receive callable belongs to the request cycle,
+    # which holds the transport. Closing it answers nothing, as a dropped connection would.
+    cycle = getattr(receive, "__self__", None)
+    transport = getattr(cycle, "transport", None)
+    if transport is None:
+        raise ConnectionDropped("the connection was dropped by an injected fault")
+    transport.abort()
+    for _ in range(100):
+        if getattr(cycle, "disconnected", True):
+            return
+        await asyncio.sleep(0)
+    cycle.disconnected = True  # type: ignore[union-attr]
 
 
 async def _send_reply(reply: Reply, scope: Scope, receive: Receive, send: Send) -> None:

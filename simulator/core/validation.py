@@ -77,8 +77,6 @@ def to_json_schema(spec: Mapping[str, Any], schema: Any, _depth: int = 0) -> Any
     if schema.get("nullable"):
         if "type" in out:
             out["type"] = [out["type"], "null"] if isinstance(out["type"], str) else [*out["type"], "null"]
-        if "enum" in out and None not in out["enum"]:
-            out["enum"] = [*out["enum"], None]
         for combinator in ("allOf", "anyOf", "oneOf"):
             if combinator in out and "type" not in out:
                 out = {"anyOf": [out, {"type": "null"}]}

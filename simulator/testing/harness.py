@@ -29,6 +29,9 @@ def test_settings(**overrides: Any) -> Settings:
     return Settings(**values)
 
 
+test_settings.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test, when imported into one
+
+
 class _Controls:
     """Clock, journal and state controls shared by both harnesses (through the admin API)."""
 
@@ -88,6 +91,72 @@ class _Controls:
     def load_fixtures(self, document: dict[str, Any], *, mode: str = "replace") -> list[str]:
         loaded: list[str] = self.admin("POST", "/fixtures", json=document, params={"mode": mode})["loaded"]
         return loaded
+
+    # -- faults -----------------------------------------------------------------------------
+
+    def fault(self, **rule: Any) -> int:
+        """Add a fault rule (fields as in POST /_sim/faults, e.g. vendor=, path=, status=, times=)."""
+        created: dict[str, Any] = self.admin("POST", "/faults", json=rule)
+        return int(created["id"])
+
+    def clear_faults(self) -> None:
+        self.admin("DELETE", "/faults")
+
+    # -- verification -----------------------------------------------------------------------
+
+    def verify(self, **matcher: Any) -> dict[str, Any]:
+        """POST /_sim/requests/verify; returns the result whether or not the expectation held."""
+        body = {_camel(k): v for k, v in matcher.items() if v is not None}
+        response = self.client.post(f"{self._admin_base}/requests/verify", json=body)
+        if response.status_code not in (200, 409):
+            raise AssertionError(f"verify -> {response.status_code}: {response.text}")
+        result: dict[str, Any] = response.json()
+        result["holds"] = response.status_code == 200
+        return result
+
+    def assert_called(self, **matcher: Any) -> None:
+        """Assert matching requests were made (`count=`, `at_least=`, `at_most=`; default: at least once)."""
+        result = self.verify(**matcher)
+        if not result["holds"]:
+            raise AssertionError(_verification_message(matcher, result))
+
+    def assert_not_called(self, **matcher: Any) -> None:
+        self.assert_called(**matcher, count=0)
+
+    def violations(self, **filters: Any) -> list[dict[str, Any]]:
+        params = {k: v for k, v in filters.items() if v is not None}
+        found: list[dict[str, Any]] = self.admin("GET", "/violations", params=params)["violations"]
+        return found
+
+    def assert_no_violations(self, vendor: str | None = None, tenant: str | None = None) -> None:
+        """Fail when a client sent anything the real API would reject."""
+        found = self.violations(vendor=vendor, tenant=tenant, severity="error", limit=1000)
+        if found:
+            lines = [f"{v['method']} {v['path']}: {v['location']}: {v['message']}" for v in found[:20]]
+            raise AssertionError(f"{len(found)} contract violation(s):\n" + "\n".join(lines))
+
+    # -- snapshots --------------------------------------------------------------------------
+
+    def snapshot(self, name: str) -> None:
+        self.admin("POST", f"/snapshots/{name}")
+
+    def restore(self, name: str) -> None:
+        self.admin("POST", f"/snapshots/{name}/restore")
+
+
+def _camel(name: str) -> str:
+    """Python keyword names to the control API's: operation_id -> operationId, at_least -> atLeast."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _verification_message(matcher: dict[str, Any], result: dict[str, Any]) -> str:
+    lines = [f"expected {result['expected']} request(s) matching {matcher}, found {result['matched']}"]
+    for miss in result["nearMisses"]:
+        request = miss["request"]
+        lines.append(f"  near miss #{request['id']} {request['method']} {request['path']} -> {request['status']}:")
+        lines += [f"    {d}" for d in miss["differences"]]
+    return "\n".join(lines)
 
 
 class InProcessSimulator(_Controls):
