@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -25,6 +26,18 @@ from simulator.runtime import Runtime
 from simulator.settings import Settings
 
 SETTINGS_ENV = "LMS_SIM_SETTINGS"
+
+
+class _Mount(Mount):
+    """A Mount that also matches paths with a newline in them (`%0A` in a path parameter).
+
+    Starlette's pattern ends in `(?P<path>.*)$` and `.` stops at a newline, so such a request got
+    Starlette's plain-text 404 instead of the vendor's own error (found by `make contract`).
+    """
+
+    def __init__(self, path: str, app: ServiceApp) -> None:
+        super().__init__(path, app=app)
+        self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)
 
 
 def create_app(
@@ -51,8 +64,8 @@ def create_app(
         runtime.db.dispose()
 
     routes: list[BaseRoute] = [Route("/", index)]
-    routes += [Mount(f"/{name}", app=ServiceApp(runtime, vendor)) for name, vendor in runtime.vendors.items()]
-    routes.append(Mount("/_sim", app=ServiceApp(runtime, build_admin(runtime))))
+    routes += [_Mount(f"/{name}", app=ServiceApp(runtime, vendor)) for name, vendor in runtime.vendors.items()]
+    routes.append(_Mount("/_sim", app=ServiceApp(runtime, build_admin(runtime))))
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.runtime = runtime
     return app
