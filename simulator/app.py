@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,7 +17,8 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from simulator.admin.service import build_admin
 from simulator.core.pipeline import ServiceApp
@@ -26,18 +26,6 @@ from simulator.runtime import Runtime
 from simulator.settings import Settings
 
 SETTINGS_ENV = "LMS_SIM_SETTINGS"
-
-
-class _Mount(Mount):
-    """A Mount that also matches paths with a newline in them (`%0A` in a path parameter).
-
-    Starlette's pattern ends in `(?P<path>.*)$` and `.` stops at a newline, so such a request got
-    Starlette's plain-text 404 instead of the vendor's own error (found by `make contract`).
-    """
-
-    def __init__(self, path: str, app: ServiceApp) -> None:
-        super().__init__(path, app=app)
-        self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)
 
 
 def create_app(
@@ -63,12 +51,36 @@ def create_app(
         yield
         runtime.db.dispose()
 
-    routes: list[BaseRoute] = [Route("/", index)]
-    routes += [_Mount(f"/{name}", app=ServiceApp(runtime, vendor)) for name, vendor in runtime.vendors.items()]
-    routes.append(_Mount("/_sim", app=ServiceApp(runtime, build_admin(runtime))))
-    app = Starlette(routes=routes, lifespan=lifespan)
+    services = {name: ServiceApp(runtime, vendor) for name, vendor in runtime.vendors.items()}
+    services["_sim"] = ServiceApp(runtime, build_admin(runtime))
+    app = Starlette(routes=[Route("/", index)], lifespan=lifespan)
     app.state.runtime = runtime
+    app.add_middleware(PrefixDispatch, services=services)
     return app
+
+
+class PrefixDispatch:
+    """Hands `/<service>/...` to that service's app, with `root_path` set as a Mount would.
+
+    Starlette's Mount matches with a regex whose `.` stops at a newline, so a path like
+    `/docebo/x/%0A` fell through to a plain-text 404; a prefix test has no such gap and
+    keeps every answer in the vendor's own envelope.
+    """
+
+    def __init__(self, app: ASGIApp, services: dict[str, ServiceApp]) -> None:
+        self.app = app
+        self.services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path: str = scope["path"]
+            name = path[1:].split("/", 1)[0]
+            service = self.services.get(name)
+            if service is not None:
+                root = scope.get("root_path", "") + "/" + name
+                await service({**scope, "root_path": root, "path": root + path[len(name) + 1 :]}, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def serve_with_vendor_ports(settings: Settings) -> None:

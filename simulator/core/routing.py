@@ -46,7 +46,8 @@ def compile_template(template: str, *, case_insensitive: bool) -> re.Pattern[str
         pattern += re.escape(template[last : match.start()]) + f"(?P<{match.group(1)}>[^/]+)"
         last = match.end()
     pattern += re.escape(template[last:])
-    return re.compile(f"^{pattern}/?$", re.IGNORECASE if case_insensitive else 0)
+    # \Z, not $: a path ending in a newline must not match.
+    return re.compile(f"^{pattern}/?\\Z", re.IGNORECASE if case_insensitive else 0)
 
 
 @functools.cache

@@ -11,15 +11,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
-from starlette.testclient import TestClient
 
 from simulator.app import create_app
 from simulator.core import clock
 from simulator.runtime import Runtime
 from simulator.settings import DEFAULT_FIXTURES, Settings
+from simulator.testing.asgi_client import AsgiTransport
 
 
 def test_settings(**overrides: Any) -> Settings:
@@ -44,6 +45,9 @@ class _Controls:
         return response.json()
 
     _admin_base = "/_sim"
+
+    def url(self, vendor: str, path: str = "") -> str:
+        raise NotImplementedError
 
     def now(self, tenant: str | None = None) -> dt.datetime:
         params = {"tenant": tenant} if tenant else {}
@@ -91,6 +95,16 @@ class _Controls:
     def load_fixtures(self, document: dict[str, Any], *, mode: str = "replace") -> list[str]:
         loaded: list[str] = self.admin("POST", "/fixtures", json=document, params={"mode": mode})["loaded"]
         return loaded
+
+    def auth_headers(self, vendor: str, tenant: str = "acme") -> dict[str, str]:
+        """Headers that authenticate as a demo tenant's full-access credential (tokens obtained first)."""
+        from simulator.testing.demo_auth import headers_for
+
+        return headers_for(vendor, self, tenant)
+
+    def call(self, method: str, vendor: str, path: str, **kwargs: Any) -> Any:
+        """A request to a vendor path on this simulator (in-process or over the socket)."""
+        return self.client.request(method, self.url(vendor, path), **kwargs)
 
     # -- faults -----------------------------------------------------------------------------
 
@@ -166,7 +180,8 @@ class InProcessSimulator(_Controls):
         self.settings = settings or test_settings()
         self.app: Starlette = create_app(self.settings)
         self.runtime: Runtime = self.app.state.runtime
-        self.client = TestClient(self.app, raise_server_exceptions=True)
+        self.transport = AsgiTransport(self.app)
+        self.client = httpx.Client(transport=self.transport, base_url="http://testserver")
         if frozen:
             self.freeze()
 
@@ -185,6 +200,7 @@ class InProcessSimulator(_Controls):
 
     def close(self) -> None:
         self.client.close()
+        self.transport.close()
         self.runtime.db.dispose()
 
 
@@ -198,8 +214,6 @@ class ServerSimulator(_Controls):
     """A real uvicorn server on a free loopback port, for clients that need a URL."""
 
     def __init__(self, settings: Settings | None = None, *, db_path: Path | None = None, frozen: bool = True) -> None:
-        import httpx
-
         port = free_port()
         db = str(db_path) if db_path else "sqlite://"
         self.settings = settings or test_settings(db=db, port=port)

@@ -6,7 +6,10 @@ import importlib
 
 from simulator.core.vendor import VendorPlugin
 
-VENDOR_MODULES: tuple[str, ...] = ("simulator.vendors.msportal",)
+VENDOR_MODULES: tuple[str, ...] = (
+    "simulator.vendors.msportal",
+    "simulator.vendors.docebo",
+)
 
 
 def all_vendors() -> list[VendorPlugin]:

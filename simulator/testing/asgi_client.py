@@ -1,0 +1,76 @@
+"""A synchronous httpx transport that calls an ASGI app in-process, on one long-lived event loop.
+
+Starlette's TestClient starts a thread and an event loop for every request, which costs
+milliseconds; tests here make thousands of calls. This transport keeps one loop running in
+a daemon thread and hands each request to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import httpx
+from starlette.types import ASGIApp, Message
+
+
+class AsgiTransport(httpx.BaseTransport):
+    def __init__(self, app: ASGIApp, *, client: tuple[str, int] = ("127.0.0.1", 50000)) -> None:
+        self.app = app
+        self.client = client
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="lms-sim-asgi", daemon=True)
+        self.thread.start()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()
+        future = asyncio.run_coroutine_threadsafe(self._call(request, body), self.loop)
+        status, headers, content = future.result()
+        return httpx.Response(status, headers=headers, content=content, request=request)
+
+    async def _call(self, request: httpx.Request, body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        url = request.url
+        scope: dict[str, Any] = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": request.method,
+            "scheme": url.scheme,
+            "path": url.path,
+            "raw_path": url.raw_path.split(b"?", 1)[0],
+            "query_string": url.query,
+            "root_path": "",
+            "headers": [(k.lower(), v) for k, v in request.headers.raw],
+            "client": self.client,
+            "server": (url.host, url.port or 80),
+        }
+        sent_body = False
+        status = 500
+        headers: list[tuple[bytes, bytes]] = []
+        chunks: list[bytes] = []
+
+        async def receive() -> Message:
+            nonlocal sent_body
+            if not sent_body:
+                sent_body = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            await asyncio.sleep(3600)  # a client that has sent everything waits; no disconnect
+            return {"type": "http.disconnect"}
+
+        async def send(message: Message) -> None:
+            nonlocal status, headers
+            if message["type"] == "http.response.start":
+                status, headers = message["status"], list(message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, send)
+        return status, headers, b"".join(chunks)
+
+    def close(self) -> None:
+        if self.loop.is_running():
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(timeout=5)
+        if not self.loop.is_running():
+            self.loop.close()

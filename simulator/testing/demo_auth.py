@@ -1,0 +1,29 @@
+"""Working credentials for the demo tenants, per vendor, for tests that walk every operation.
+
+Each function takes a client (in-process or real) and a tenant and returns the headers
+that authenticate as that tenant's most privileged demo credential, obtaining a token
+first where the vendor's scheme needs one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+AuthHeaders = Callable[[Any, str], dict[str, str]]
+
+_MSPORTAL_KEYS = {"acme": "msp_acme_full", "globex": "msp_globex_full"}
+
+
+def msportal(client: Any, tenant: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {_MSPORTAL_KEYS[tenant]}"}
+
+
+PROVIDERS: dict[str, AuthHeaders] = {"msportal": msportal}
+
+
+def headers_for(vendor: str, client: Any, tenant: str = "acme") -> dict[str, str]:
+    provider = PROVIDERS.get(vendor)
+    if provider is None:
+        raise KeyError(f"no demo credentials known for {vendor}")
+    return provider(client, tenant)
