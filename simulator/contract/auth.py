@@ -26,7 +26,8 @@ class ResolvedAuth:
     source: str = ""  # shown in the summary, e.g. "demo credential of tenant acme (from the server)"
 
 
-def resolve_auth(spec: str, *, vendor: str, base_url: str | None) -> ResolvedAuth:
+def resolve_auth(spec: str, *, vendor: str, base_url: str | None, client: Any = None) -> ResolvedAuth:
+    """`client`: an httpx-compatible client for the token request (e.g. an in-process TestClient)."""
     kind, _, rest = spec.partition(":")
     if kind == "bearer" and rest:
         return ResolvedAuth(headers={"Authorization": f"Bearer {rest}"}, source="bearer token")
@@ -34,12 +35,12 @@ def resolve_auth(spec: str, *, vendor: str, base_url: str | None) -> ResolvedAut
         user, _, password = rest.partition(":")
         return ResolvedAuth(basic=(user, password), source=f"basic auth as {user}")
     if kind == "demo":
-        return _demo(vendor, base_url, tenant=rest or None)
+        return _demo(vendor, base_url, tenant=rest or None, client=client)
     raise AuthError(f"--auth takes demo[:TENANT], bearer:TOKEN or basic:USER:PASS, got {spec!r}")
 
 
-def _demo(vendor: str, base_url: str | None, *, tenant: str | None) -> ResolvedAuth:
-    credentials, origin = _server_credentials(vendor, base_url), "the server"
+def _demo(vendor: str, base_url: str | None, *, tenant: str | None, client: Any) -> ResolvedAuth:
+    credentials, origin = _server_credentials(vendor, base_url, client), "the server"
     if credentials is None:
         credentials, origin = _bundled_credentials(vendor), "the bundled demo fixtures"
     if tenant is not None:
@@ -50,13 +51,18 @@ def _demo(vendor: str, base_url: str | None, *, tenant: str | None) -> ResolvedA
     # The credential with the most scopes/roles listed in its note: demo tenants put the full-access
     # key next to read-only ones, and the contract run needs every operation to be allowed.
     best = max(credentials, key=lambda c: len(str(c.get("note", "")).split()))
-    return _from_credential(best, origin)
+    return _from_credential(best, origin, vendor=vendor, base_url=base_url, client=client)
 
 
-def _from_credential(credential: Mapping[str, Any], origin: str) -> ResolvedAuth:
+def _from_credential(
+    credential: Mapping[str, Any], origin: str, *, vendor: str, base_url: str | None, client: Any
+) -> ResolvedAuth:
     values = {str(k): str(v) for k, v in credential.get("values", {}).items()}
     source = f"demo {credential.get('kind')} of tenant {credential.get('tenant')} (from {origin})"
     lowered = {k.lower(): v for k, v in values.items()}
+    if "client_id" in lowered and "client_secret" in lowered:
+        token = _oauth2_token(lowered, vendor=vendor, base_url=base_url, client=client)
+        return ResolvedAuth(headers={"Authorization": f"Bearer {token}"}, source=source + ", OAuth2 token")
     if "username" in lowered and "password" in lowered:
         return ResolvedAuth(basic=(lowered["username"], lowered["password"]), source=source)
     if values and all(_looks_like_header(name) for name in values):
@@ -71,12 +77,12 @@ def _looks_like_header(name: str) -> bool:
     return name.lower() in ("authorization", "cookie") or "-" in name
 
 
-def _server_credentials(vendor: str, base_url: str | None) -> list[dict[str, Any]] | None:
+def _server_credentials(vendor: str, base_url: str | None, client: Any) -> list[dict[str, Any]] | None:
     if not base_url:
         return None
     parts = urlsplit(base_url)
     try:
-        response = httpx.get(f"{parts.scheme}://{parts.netloc}/_sim/vendors", timeout=10)
+        response = (client or httpx).get(f"{parts.scheme}://{parts.netloc}/_sim/vendors", timeout=10)
         if response.status_code != 200:
             return None
         listed = response.json().get("vendors", [])
@@ -106,3 +112,34 @@ def _bundled_credentials(vendor: str) -> list[dict[str, Any]]:
             ]
     finally:
         runtime.db.dispose()
+
+
+def _oauth2_token(values: Mapping[str, str], *, vendor: str, base_url: str | None, client: Any) -> str:
+    """Get an access token the way the vendor's spec says: its OAuth2 scheme's tokenUrl, password
+    grant when the credential has a user (else client credentials), every scope the flow lists."""
+    from simulator.contract.targets import find_target
+    from simulator.core.spec import load_spec
+
+    if not base_url:
+        raise AuthError("an OAuth2 demo credential needs --base-url to request a token")
+    schemes = load_spec(find_target(vendor).spec_file).get("components", {}).get("securitySchemes", {})
+    grant = "password" if "username" in values and "password" in values else "client_credentials"
+    flow_name = "password" if grant == "password" else "clientCredentials"
+    flows = [s["flows"][flow_name] for s in schemes.values() if s.get("type") == "oauth2" and flow_name in s["flows"]]
+    if not flows:
+        raise AuthError(f"the {vendor} spec declares no OAuth2 {flow_name} flow to get a token from")
+    token_url = str(flows[0]["tokenUrl"])
+    url = token_url if "://" in token_url else base_url.rstrip("/") + token_url
+    form = {"grant_type": grant, "client_id": values["client_id"], "client_secret": values["client_secret"]}
+    if grant == "password":
+        form.update(username=values["username"], password=values["password"])
+    if flows[0].get("scopes"):
+        form["scope"] = " ".join(flows[0]["scopes"])
+    try:
+        response = (client or httpx).post(url, data=form, timeout=30)
+        token = response.json().get("access_token") if response.status_code == 200 else None
+    except (httpx.HTTPError, ValueError, AttributeError) as exc:
+        raise AuthError(f"token request to {url} failed: {exc}") from exc
+    if not token:
+        raise AuthError(f"token request to {url} answered {response.status_code}: {response.text[:200]}")
+    return str(token)

@@ -154,3 +154,21 @@ def test_demo_auth_falls_back_to_the_bundled_fixtures() -> None:
     assert "bundled demo fixtures" in resolved.source
     with pytest.raises(AuthError, match="no demo credential for tenant nobody"):
         resolve_auth("demo:nobody", vendor="msportal", base_url=None)
+
+
+def test_demo_auth_gets_an_oauth2_token_where_the_vendor_uses_one() -> None:
+    # Vendors whose demo credential is an OAuth2 client get a token from the tokenUrl their spec declares.
+    from simulator.vendors import all_vendors
+
+    sim = InProcessSimulator()
+    try:
+        for vendor in all_vendors():
+            resolved = resolve_auth(
+                "demo", vendor=vendor.name, base_url=f"http://testserver/{vendor.name}", client=sim.client
+            )
+            assert "(from the server)" in resolved.source
+            if "OAuth2 token" in resolved.source:
+                assert resolved.headers["Authorization"].startswith("Bearer ")
+                assert len(resolved.headers["Authorization"]) > len("Bearer ") + 8
+    finally:
+        sim.close()

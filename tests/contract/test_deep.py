@@ -28,11 +28,11 @@ MAX_EXAMPLES = 50
 OPTIONS: dict[str, dict[str, Any]] = {"msportal": {"rate_limit_per_minute": 0}}
 
 
-def _options(target: Target, **where: Any) -> ContractOptions:
+def _options(target: Target, base_url: str, client: Any, **where: Any) -> ContractOptions:
     options = ContractOptions(target=target, max_examples=MAX_EXAMPLES, seed=SEED, phases=ALL_PHASES, **where)
     if target.name != ADMIN:
-        # The bundled demo fixtures: the same credential `lms-sim contract --auth demo` picks.
-        auth = resolve_auth("demo", vendor=target.name, base_url=None)
+        # The credential `lms-sim contract --auth demo` picks (a token first, for OAuth2 vendors).
+        auth = resolve_auth("demo", vendor=target.name, base_url=base_url, client=client)
         options.headers, options.basic_auth = auth.headers, auth.basic
     return options
 
@@ -52,7 +52,7 @@ def _check(report: ContractReport, target: Target, mode: str, reports: list[Cont
 def test_in_process(target: Target, deep_reports: list[ContractReport]) -> None:
     sim = InProcessSimulator(test_settings(vendor_options=OPTIONS))
     try:
-        report = run_contract(_options(target, app=sim.app))
+        report = run_contract(_options(target, f"http://testserver{target.prefix}", sim.client, app=sim.app))
     finally:
         sim.close()
     _check(report, target, "in-process", deep_reports)
@@ -64,7 +64,8 @@ def test_in_process(target: Target, deep_reports: list[ContractReport]) -> None:
 def test_live_server(target: Target, deep_reports: list[ContractReport]) -> None:
     sim = ServerSimulator(test_settings(vendor_options=OPTIONS))
     try:
-        report = run_contract(_options(target, base_url=sim.root_url + target.prefix))
+        url = sim.root_url + target.prefix
+        report = run_contract(_options(target, url, sim.client, base_url=url))
     finally:
         sim.close()
     _check(report, target, "live", deep_reports)
