@@ -28,11 +28,11 @@ MAX_EXAMPLES = 50
 OPTIONS: dict[str, dict[str, Any]] = {"msportal": {"rate_limit_per_minute": 0}}
 
 
-def _options(target: Target, base_url: str, client: Any, **where: Any) -> ContractOptions:
+def _options(target: Target, api_url: str, client: Any, **where: Any) -> ContractOptions:
     options = ContractOptions(target=target, max_examples=MAX_EXAMPLES, seed=SEED, phases=ALL_PHASES, **where)
     if target.name != ADMIN:
         # The credential `lms-sim contract --auth demo` picks (a token first, for OAuth2 vendors).
-        auth = resolve_auth("demo", vendor=target.name, base_url=base_url, client=client)
+        auth = resolve_auth("demo", vendor=target.name, base_url=api_url, client=client)
         options.headers, options.basic_auth = auth.headers, auth.basic
     return options
 
