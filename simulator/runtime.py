@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateTable
@@ -18,6 +19,7 @@ from simulator.core import clock, ids, journal, snapshots
 from simulator.core.db import Base, Database
 from simulator.core.fixtures import FixtureContext, FixtureError, check, read_documents
 from simulator.core.models import MetaRow
+from simulator.core.tenants import OFFSET_STEP, rekey
 from simulator.core.vendor import VendorPlugin
 from simulator.settings import Settings
 from simulator.vendors import all_vendors
@@ -33,6 +35,13 @@ _TEMPLATES: dict[tuple[str, int, str], sqlite3.Connection] = {}
 SCHEMA_KEY = "schema"
 TENANTS_KEY = "tenants"
 FIXTURE_CLOCK_KEY = "fixture_clock"
+FIXTURE_SECTIONS_KEY = "fixture_sections"  # tenant -> vendor -> section, for cloning
+CLONES_KEY = "clones"  # clone tenant -> {"from": tenant, "offset": n}
+
+
+def _json_safe(value: Any) -> Any:
+    """Fixture sections as JSON (YAML may have parsed dates into datetime objects)."""
+    return orjson.loads(orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS))
 
 
 @functools.cache
@@ -138,6 +147,11 @@ class Runtime:
         session.flush()
         known = set(self.tenants(session)) if not replace else set()
         self._set_meta(session, TENANTS_KEY, sorted(known | set(loaded)))
+        sections = {} if replace else dict(self._meta(session, FIXTURE_SECTIONS_KEY) or {})
+        sections.update(_json_safe({t: tenants[t] for t in loaded}))
+        self._set_meta(session, FIXTURE_SECTIONS_KEY, sections)
+        if replace:
+            self._set_meta(session, CLONES_KEY, {})
         snapshots.save(session, snapshots.FIXTURES, snapshots.capture(session), clock.now(session))
         return loaded
 
@@ -165,6 +179,43 @@ class Runtime:
             row.value = value
 
     @staticmethod
+    def _meta(session: Session, key: str) -> Any:
+        row = session.get(MetaRow, key)
+        return None if row is None else row.value
+
+    # -- clones ---------------------------------------------------------------------------
+
+    def clone_tenant(self, session: Session, src: str, name: str | None = None) -> str:
+        """Make a fresh tenant from `src`'s fixture sections, sharing no record or credential."""
+        sections = self._meta(session, FIXTURE_SECTIONS_KEY) or {}
+        if src not in sections:
+            raise FixtureError(f"tenants.{src}", "no fixture tenant of that name to clone")
+        clones: dict[str, Any] = dict(self._meta(session, CLONES_KEY) or {})
+        existing = set(self.tenants(session))
+        number = ids.next_value(session, "sim:clone")
+        dst = name or f"{src}_{number}"
+        if dst in existing:
+            raise FixtureError("name", f"tenant {dst!r} already exists")
+        if not dst.isidentifier() or len(dst) > 64:
+            raise FixtureError("name", "a tenant name is a short identifier")
+        clones[dst] = {"from": src, "offset": number * OFFSET_STEP}
+        self._load_clone(session, dst, clones[dst], sections[src])
+        self._set_meta(session, CLONES_KEY, clones)
+        self._set_meta(session, TENANTS_KEY, sorted(existing | {dst}))
+        return dst
+
+    def _load_clone(self, session: Session, dst: str, origin: Mapping[str, Any], sections: Mapping[str, Any]) -> None:
+        fx = FixtureContext(session=session, now=clock.now(session))
+        for vendor_name, section in sections.items():
+            vendor = self.vendors[vendor_name]
+            copy = rekey(section, vendor.clone_rules, origin["from"], dst, int(origin["offset"]))
+            vendor.load_tenant(fx, dst, copy)
+        session.flush()
+
+    def clones(self, session: Session) -> dict[str, Any]:
+        return dict(self._meta(session, CLONES_KEY) or {})
+
+    @staticmethod
     def tenants(session: Session) -> list[str]:
         row = session.get(MetaRow, TENANTS_KEY)
         return list(row.value) if row is not None else []
@@ -185,8 +236,17 @@ class Runtime:
                     session, to=clock.wall_now(), frozen=bool(meta.value.get("frozen")), allow_backwards=True
                 )
             journal.clear(session)
+            # Clones are not fixtures: a full reset returns to the fixture tenants only.
+            self._set_meta(session, TENANTS_KEY, sorted(self._meta(session, FIXTURE_SECTIONS_KEY) or {}))
+            self._set_meta(session, CLONES_KEY, {})
         else:
-            snapshots.restore(session, blob, tenant=tenant)
+            clones = self._meta(session, CLONES_KEY) or {}
+            if tenant in clones:
+                snapshots.clear(session, tenant)
+                sections = self._meta(session, FIXTURE_SECTIONS_KEY) or {}
+                self._load_clone(session, tenant, clones[tenant], sections[clones[tenant]["from"]])
+            else:
+                snapshots.restore(session, blob, tenant=tenant)
 
     def catch_up_all(self, session: Session) -> None:
         """Let every vendor move its time-driven statuses up to now, for every tenant."""

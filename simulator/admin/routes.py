@@ -73,6 +73,45 @@ def build_operations(runtime: Runtime) -> OperationTable:
             )
         return Reply(200, {"vendors": out})
 
+    @ops("setRateLimitProfile")
+    def set_rate_limit_profile(ctx: RequestContext) -> Reply:
+        vendor = runtime.vendors.get(ctx.path_params["vendor"])
+        setter = vendor.extra.get("set_rate_limit_profile") if vendor else None
+        if vendor is None or setter is None:
+            raise ApiError(404, f"{ctx.path_params['vendor']!r} has no rate-limit profiles")
+        profiles = list(vendor.extra.get("rate_limit_profiles", []))
+        profile = ctx.body["profile"]
+        if profile not in profiles:
+            raise ApiError(404, f"{vendor.name} has no rate-limit profile {profile!r}; choose one of {profiles}")
+        setter(ctx.session, profile)
+        return Reply(200, {"vendor": vendor.name, "profile": profile, "profiles": profiles})
+
+    @ops("listTenants")
+    def list_tenants(ctx: RequestContext) -> Reply:
+        clones = runtime.clones(ctx.session)
+        names = runtime.tenants(ctx.session)
+        return Reply(200, {"tenants": [{"name": n, "clonedFrom": clones.get(n, {}).get("from")} for n in names]})
+
+    @ops("cloneTenant")
+    def clone_tenant(ctx: RequestContext) -> Reply:
+        src = ctx.body["from"]
+        if src not in runtime.tenants(ctx.session):
+            raise ApiError(404, f"unknown tenant: {src}")
+        if ctx.body.get("name") in runtime.tenants(ctx.session):
+            raise ApiError(409, f"tenant {ctx.body['name']!r} already exists")
+        try:
+            with ctx.session.begin_nested():
+                dst = runtime.clone_tenant(ctx.session, src, ctx.body.get("name"))
+        except FixtureError as exc:
+            raise ApiError(409, str(exc)) from exc
+        credentials = [
+            {"vendor": vendor.name, "kind": c.kind, "values": dict(c.values), "note": c.note}
+            for vendor in runtime.vendors.values()
+            for c in (vendor.credentials(ctx.session) if vendor.credentials else [])
+            if c.tenant == dst
+        ]
+        return Reply(201, {"tenant": dst, "clonedFrom": src, "credentials": credentials})
+
     @ops("getClock")
     def get_clock(ctx: RequestContext) -> Reply:
         return Reply(200, _clock_json(ctx, known_tenant(ctx)))

@@ -152,10 +152,6 @@ def iso(value: dt.datetime | None, *, millis: bool = False) -> str | None:
     """Render an instant as ISO 8601 UTC with a 'Z' suffix."""
     if value is None:
         return None
-    value = value.astimezone(UTC)
-    # Not strftime("%Y"): glibc writes year 145 as "145", which is not a valid date-time
-    # (found by `make contract`: a client may send any year from 0001).
-    stamp = f"{value.year:04d}-{value:%m-%dT%H:%M:%S}"
-    if millis:
-        return f"{stamp}.{value.microsecond // 1000:03d}Z"
-    return f"{stamp}Z"
+    # isoformat pads years below 1000 to four digits, which strftime("%Y") does not do on glibc.
+    value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(timespec="milliseconds" if millis else "seconds") + "Z"

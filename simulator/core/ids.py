@@ -54,6 +54,7 @@ def raise_floor(session: Session, namespace: str, at_least: int) -> None:
     row = session.get(CounterRow, namespace)
     if row is None:
         session.add(CounterRow(namespace=namespace, value=at_least))
+        session.flush()  # next_value's UPDATE must see the row, or it would insert it twice
     elif row.value < at_least:
         row.value = at_least
 

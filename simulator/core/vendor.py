@@ -20,6 +20,7 @@ from simulator.core.context import Principal, Reply, RequestContext
 from simulator.core.errors import ApiError, Violation
 from simulator.core.fixtures import FixtureContext
 from simulator.core.spec import Operation
+from simulator.core.tenants import CloneRules
 
 Handler = Callable[[RequestContext], Reply]
 
@@ -81,4 +82,6 @@ class VendorPlugin:
     # True when GET operations change state (Skillable's writes are GETs): they then get a
     # savepoint like other writes, so an error undoes them.
     writes_on_get: bool = False
+    # Which fixture fields must change when a tenant is cloned (ids are found by shape).
+    clone_rules: CloneRules = field(default_factory=CloneRules)
     extra: dict[str, Any] = field(default_factory=dict)

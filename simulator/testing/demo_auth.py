@@ -19,7 +19,25 @@ def msportal(client: Any, tenant: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {_MSPORTAL_KEYS[tenant]}"}
 
 
-PROVIDERS: dict[str, AuthHeaders] = {"msportal": msportal}
+def docebo(client: Any, tenant: str) -> dict[str, str]:
+    form = {
+        "grant_type": "password",
+        "client_id": f"{tenant}-client",
+        "client_secret": f"{tenant}-secret",
+        "scope": "api",
+        "username": "api.admin",
+        "password": "Passw0rd!",
+    }
+    response = client.call("POST", "docebo", "/oauth2/token", data=form)
+    response.raise_for_status()
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def skillable(client: Any, tenant: str) -> dict[str, str]:
+    return {"api_key": f"skl-{tenant}-key"}
+
+
+PROVIDERS: dict[str, AuthHeaders] = {"msportal": msportal, "docebo": docebo, "skillable": skillable}
 
 
 def headers_for(vendor: str, client: Any, tenant: str = "acme") -> dict[str, str]:

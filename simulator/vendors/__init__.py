@@ -9,6 +9,7 @@ from simulator.core.vendor import VendorPlugin
 VENDOR_MODULES: tuple[str, ...] = (
     "simulator.vendors.msportal",
     "simulator.vendors.docebo",
+    "simulator.vendors.skillable",
 )
 
 

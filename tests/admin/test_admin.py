@@ -127,3 +127,13 @@ def test_admin_token_protects_the_control_api() -> None:
         assert sim.client.get("/_sim/health", headers={"Authorization": "Bearer s3cret"}).status_code == 200
     finally:
         sim.close()
+
+
+def test_rate_limit_profile_switch(lms_sim: InProcessSimulator) -> None:
+    r = lms_sim.client.put("/_sim/vendors/docebo/rate-limit", json={"profile": "documented"})
+    assert r.status_code == 200 and r.json()["profile"] == "documented"
+    assert lms_sim.client.put("/_sim/vendors/docebo/rate-limit", json={"profile": "turbo"}).status_code == 400
+    assert lms_sim.client.put("/_sim/vendors/msportal/rate-limit", json={"profile": "off"}).status_code == 404
+    token = lms_sim.auth_headers("docebo")
+    r = lms_sim.client.get("/docebo/learn/v1/enrollments", headers=token)
+    assert r.status_code == 200

@@ -52,6 +52,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from simulator.core.tenants import CloneRules
 from simulator.core.vendor import Credential, VendorPlugin
 from simulator.vendors.docebo.auth import (
     RATE_LIMIT_PROFILES,
@@ -100,4 +101,5 @@ VENDOR = VendorPlugin(
     credentials=credentials,
     secret_operations=frozenset({"requestToken"}),
     extra={"rate_limit_profiles": sorted(RATE_LIMIT_PROFILES), "set_rate_limit_profile": set_rate_limit_profile},
+    clone_rules=CloneRules(credential_fields=frozenset({"client_id", "client_secret"})),
 )

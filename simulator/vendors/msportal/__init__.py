@@ -22,6 +22,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from simulator.core.tenants import CloneRules
 from simulator.core.vendor import Credential, VendorPlugin
 from simulator.vendors.msportal import auth, errors, fixtures, models, routes
 
@@ -44,4 +45,5 @@ VENDOR = VendorPlugin(
     validation_error=errors.validation_error,
     load_tenant=fixtures.load_tenant,
     credentials=credentials,
+    clone_rules=CloneRules(credential_fields=frozenset({"key"})),
 )
