@@ -65,11 +65,26 @@ def spec_problems(doc: dict[str, Any]) -> list[str]:
                 if not _has_example(doc, content):
                     problems.append(f"{name}: response {status} {media} has no example")
         security = op.get("security", default_security)
-        if security and {} not in security and "401" not in responses:
-            problems.append(f"{name}: authenticated but does not list a 401 response")
+        if security and {} not in security:
+            expected = _auth_failure_statuses(doc, security)
+            if not expected & set(responses):
+                listed = " or ".join(sorted(expected))
+                problems.append(f"{name}: authenticated but does not list a {listed} response")
         if method == "post" and "201" in responses:
             problems += [f"{name}: {p}" for p in _link_problems(doc, resolve(doc, responses["201"]), by_id)]
     return problems
+
+
+def _auth_failure_statuses(doc: dict[str, Any], security: list[dict[str, Any]]) -> set[str]:
+    """401, unless a scheme declares `x-auth-failure-status` (Skillable answers a bad key with a 200)."""
+    schemes = doc.get("components", {}).get("securitySchemes", {})
+    declared = {
+        str(schemes[name]["x-auth-failure-status"])
+        for requirement in security
+        for name in requirement
+        if "x-auth-failure-status" in schemes.get(name, {})
+    }
+    return declared or {"401"}
 
 
 def _link_problems(doc: dict[str, Any], response: dict[str, Any], by_id: dict[Any, tuple[str, str]]) -> list[str]:

@@ -80,3 +80,14 @@ def test_quality_check_accepts_links_to_a_get_and_rejects_unknown_targets() -> N
     assert not any("links" in p or "link " in p for p in spec_problems(doc))
     created["links"] = {"Nowhere": {"operationId": "deleteThing"}}
     assert "createThing (POST /things): link 'Nowhere' names an unknown operationId 'deleteThing'" in spec_problems(doc)
+
+
+def test_a_scheme_may_declare_how_auth_failures_are_answered() -> None:
+    # Some vendors answer a bad key with another status; the scheme says so and that status must be listed.
+    doc = _flawed_spec()
+    doc["components"] = {"securitySchemes": {"key": {"type": "apiKey", "in": "header", "name": "k"}}}
+    doc["components"]["securitySchemes"]["key"]["x-auth-failure-status"] = 200
+    problems = spec_problems(doc)
+    assert "createThing (POST /things): authenticated but does not list a 200 response" in problems
+    doc["paths"]["/things"]["post"]["responses"]["200"] = {"description": "auth failure, the vendor's way"}
+    assert not any("authenticated" in p for p in spec_problems(doc))
