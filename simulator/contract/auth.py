@@ -65,12 +65,22 @@ def _from_credential(
         return ResolvedAuth(headers={"Authorization": f"Bearer {token}"}, source=source + ", OAuth2 token")
     if "username" in lowered and "password" in lowered:
         return ResolvedAuth(basic=(lowered["username"], lowered["password"]), source=source)
-    if values and all(_looks_like_header(name) for name in values):
+    header_keys = _api_key_headers(vendor)
+    if values and all(_looks_like_header(name) or name.lower() in header_keys for name in values):
         return ResolvedAuth(headers=values, source=source)
     raise AuthError(
         f"the demo credential ({credential.get('kind')}: {', '.join(values)}) is not a header or basic auth; "
         "obtain a token and pass it with --header or --auth bearer:TOKEN"
     )
+
+
+def _api_key_headers(vendor: str) -> set[str]:
+    """Header names the vendor's spec declares for API keys (Skillable's is `api_key`)."""
+    from simulator.contract.targets import find_target
+    from simulator.core.spec import load_spec
+
+    schemes = load_spec(find_target(vendor).spec_file).get("components", {}).get("securitySchemes", {})
+    return {str(s["name"]).lower() for s in schemes.values() if s.get("type") == "apiKey" and s.get("in") == "header"}
 
 
 def _looks_like_header(name: str) -> bool:
