@@ -91,3 +91,16 @@ def test_a_scheme_may_declare_how_auth_failures_are_answered() -> None:
     assert "createThing (POST /things): authenticated but does not list a 200 response" in problems
     doc["paths"]["/things"]["post"]["responses"]["200"] = {"description": "auth failure, the vendor's way"}
     assert not any("authenticated" in p for p in spec_problems(doc))
+
+
+def test_status_based_checks_are_off_only_for_2xx_auth_failures(monkeypatch: pytest.MonkeyPatch) -> None:
+    from simulator.contract import runner
+
+    target = all_targets()[0]
+    for status, expected in ((200, runner.STATUS_BASED_CHECKS), (401, ()), (None, ())):
+        scheme: dict[str, Any] = {"type": "apiKey", "in": "header", "name": "api_key"}
+        if status is not None:
+            scheme["x-auth-failure-status"] = status
+        doc = {"components": {"securitySchemes": {"key": scheme}}}
+        monkeypatch.setattr(runner, "load_spec", lambda _name, doc=doc: doc)
+        assert runner.blind_checks(target) == expected
