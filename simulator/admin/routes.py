@@ -186,4 +186,7 @@ def build_operations(runtime: Runtime) -> OperationTable:
         return Reply(200, {"loaded": loaded})
 
     controls.register(ops)
+    for vendor in runtime.vendors.values():
+        for operation_id, handler in (vendor.admin_operations.handlers if vendor.admin_operations else {}).items():
+            ops(operation_id)(handler)
     return ops

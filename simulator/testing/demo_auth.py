@@ -7,6 +7,7 @@ first where the vendor's scheme needs one.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from typing import Any
 
@@ -37,7 +38,20 @@ def skillable(client: Any, tenant: str) -> dict[str, str]:
     return {"api_key": f"skl-{tenant}-key"}
 
 
-PROVIDERS: dict[str, AuthHeaders] = {"msportal": msportal, "docebo": docebo, "skillable": skillable}
+_LEARNLINK = {"acme": ("eu-west-2_AcmeDemo01", "acme-secret"), "globex": ("eu-west-2_GlobexDemo1", "globex-secret")}
+
+
+def learnlink(client: Any, tenant: str) -> dict[str, str]:
+    tenant_id, secret = _LEARNLINK[tenant]
+    return {"Authorization": "Basic " + base64.b64encode(f"{tenant_id}:{secret}".encode()).decode()}
+
+
+PROVIDERS: dict[str, AuthHeaders] = {
+    "msportal": msportal,
+    "docebo": docebo,
+    "skillable": skillable,
+    "learnlink": learnlink,
+}
 
 
 def headers_for(vendor: str, client: Any, tenant: str = "acme") -> dict[str, str]:
