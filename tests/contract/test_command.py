@@ -163,8 +163,6 @@ def test_demo_auth_works_for_each_vendor_scheme(vendor: str) -> None:
     try:
         resolved = resolve_auth("demo", vendor=vendor, base_url=f"http://testserver/{vendor}", client=sim.client)
         assert "(from the server)" in resolved.source
-        probe = sim.client.get("/_sim/vendors")
-        assert probe.status_code == 200
         assert resolved.headers and all(value for value in resolved.headers.values())
     finally:
         sim.close()
