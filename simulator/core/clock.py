@@ -11,7 +11,7 @@ import datetime as dt
 import time
 
 import isodate
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from simulator.core.db import UTC
@@ -52,7 +52,10 @@ def _instant(offset_seconds: float, frozen_at: dt.datetime | None) -> dt.datetim
     return wall_now() + dt.timedelta(seconds=offset_seconds)
 
 
-_NOW = select(ClockRow.scope, ClockRow.offset_seconds, ClockRow.frozen_at)
+# Built once: the statement's compiled form and cache key are reused by every request.
+_NOW = select(ClockRow.scope, ClockRow.offset_seconds, ClockRow.frozen_at).where(
+    ClockRow.scope.in_([bindparam("global_scope"), bindparam("tenant_scope")])
+)
 
 
 def now(session: Session, tenant: str | None = None) -> dt.datetime:
@@ -60,10 +63,8 @@ def now(session: Session, tenant: str | None = None) -> dt.datetime:
 
     Read on every request, so it is a plain select rather than an ORM load.
     """
-    scopes = (GLOBAL, tenant) if tenant else (GLOBAL,)
-    rows = {
-        scope: (offset, frozen) for scope, offset, frozen in session.execute(_NOW.where(ClockRow.scope.in_(scopes)))
-    }
+    params = {"global_scope": GLOBAL, "tenant_scope": tenant or GLOBAL}
+    rows = {scope: (offset, frozen) for scope, offset, frozen in session.execute(_NOW, params)}
     found = rows.get(tenant) if tenant else None
     found = found or rows.get(GLOBAL)
     return wall_now() if found is None else _instant(*found)

@@ -26,7 +26,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from simulator.core.models import FaultRuleRow
@@ -89,6 +89,14 @@ def _delay(rule: FaultRuleRow, seed: int, n: int) -> float:
     return 0.0
 
 
+# Built once: checked on every vendor request, so it should cost one cached statement.
+_RULES = (
+    select(FaultRuleRow)
+    .where((FaultRuleRow.vendor == bindparam("vendor")) | FaultRuleRow.vendor.is_(None))
+    .order_by(FaultRuleRow.id)
+)
+
+
 def decide(
     session: Session,
     seed: int,
@@ -100,11 +108,7 @@ def decide(
     tenant: str | None,
 ) -> FaultEffect | None:
     """Count this request against every matching rule; return the first that fires."""
-    rules = session.scalars(
-        select(FaultRuleRow)
-        .where((FaultRuleRow.vendor == vendor) | FaultRuleRow.vendor.is_(None))
-        .order_by(FaultRuleRow.id)
-    )
+    rules = session.scalars(_RULES, {"vendor": vendor})
     chosen: FaultEffect | None = None
     for rule in rules:
         if not _matches(rule, vendor, operation_id, method, path, tenant):

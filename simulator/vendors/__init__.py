@@ -10,6 +10,7 @@ VENDOR_MODULES: tuple[str, ...] = (
     "simulator.vendors.msportal",
     "simulator.vendors.docebo",
     "simulator.vendors.skillable",
+    "simulator.vendors.learnlink",
 )
 
 

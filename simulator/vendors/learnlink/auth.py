@@ -1,0 +1,90 @@
+"""Learn.link authentication: HTTP Basic (Tenant ID : API secret) or an OAuth2 Bearer token.
+
+Scopes apply to both: a secret carries the scopes it was configured with (the demo
+secrets have them all), a token the scopes it was issued with. An operation's spec
+lists the scope sets that allow it (`api/read` or `api/all` for reads, `api/write`
+or `api/all` for writes); holding none of them is 403.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from simulator.core import clock, ratelimit
+from simulator.core.context import Principal, RequestContext
+from simulator.core.errors import ApiError
+from simulator.core.spec import Operation
+from simulator.vendors.learnlink import delivery
+from simulator.vendors.learnlink.backend import tokens
+
+RATE_WINDOW_SECONDS = 60
+
+
+def parse_basic(header: str) -> tuple[str, str] | None:
+    """(user, password) of a Basic Authorization header, or None if it is not one."""
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise ApiError(401, "Malformed Basic credentials") from None
+    user, sep, password = decoded.partition(":")
+    if not sep:
+        raise ApiError(401, "Malformed Basic credentials")
+    return user, password
+
+
+def _principal(ctx: RequestContext) -> Principal:
+    header = ctx.headers.get("authorization", "").strip()
+    if not header:
+        raise ApiError(401, "Missing Authorization header")
+    basic = parse_basic(header)
+    if basic is not None:
+        credential = tokens.find_credential(ctx.session, *basic)
+        if credential is None:
+            raise ApiError(401, "Invalid Tenant ID or API secret")
+        return Principal(credential.tenant, credential.tenant_id, frozenset(credential.scopes), {"scheme": "basic"})
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise ApiError(401, "Unsupported authorization scheme")
+    token = tokens.find_token(ctx.session, value.strip())
+    # Expiry is read on the token tenant's own simulated clock.
+    if token is None or token.expires_at <= clock.now(ctx.session, token.tenant):
+        raise ApiError(401, "The access token is invalid or has expired")
+    return Principal(token.tenant, token.tenant_id, frozenset(token.scopes.split()), {"scheme": "bearer"})
+
+
+def _check_scopes(principal: Principal, op: Operation) -> None:
+    alternatives = [frozenset(scopes) for req in op.security for scopes in req.values() if scopes]
+    if alternatives and not any(needed <= principal.scopes for needed in alternatives):
+        wanted = " or ".join(sorted(" ".join(sorted(a)) for a in alternatives))
+        raise ApiError(403, f"The credentials lack the scope this operation needs ({wanted})")
+
+
+def _rate_limit(ctx: RequestContext, principal: Principal) -> None:
+    # The docs name a 429 but publish no numbers: off unless configured.
+    limit = ctx.settings.option("learnlink", "rate_limit_per_minute", None)
+    if not limit:
+        return
+    state = ratelimit.fixed_window(
+        ctx.session,
+        f"learnlink:{principal.subject}",
+        limit=int(limit),
+        window_seconds=RATE_WINDOW_SECONDS,
+        now=ctx.now(),
+    )
+    if not state.allowed:
+        raise ApiError(429, "Rate limit exceeded", headers={"Retry-After": str(state.retry_after_seconds)})
+
+
+def authenticate(ctx: RequestContext, op: Operation) -> Principal | None:
+    delivery.remember_settings(ctx.session, ctx.settings)
+    if op.public:
+        return None  # the token endpoint checks its client credentials itself
+    principal = _principal(ctx)
+    ctx.authenticate_as(principal)
+    _check_scopes(principal, op)
+    _rate_limit(ctx, principal)
+    return principal

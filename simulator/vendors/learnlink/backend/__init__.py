@@ -1,0 +1,1 @@
+"""Learn.link rules, by resource: reads and writes rows of one tenant given a session and `now`."""

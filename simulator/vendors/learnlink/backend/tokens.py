@@ -1,0 +1,64 @@
+"""Learn.link credentials: API secrets (HTTP Basic) and OAuth2 client-credentials tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+from collections.abc import Iterable
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from simulator.core import ids
+from simulator.core.errors import ApiError
+from simulator.vendors.learnlink.models import LearnlinkCredential, LearnlinkToken
+
+TOKEN_LIFETIME_SECONDS = 3600  # docs: tokens last one hour
+API_SCOPES = ("api/all", "api/read", "api/write")
+WEBHOOK_SCOPES = ("api/webhooks",)
+ALL_SCOPES = (*API_SCOPES, *WEBHOOK_SCOPES)
+TOKEN_IDS = "learnlink.token"  # noqa: S105 - an id namespace, not a secret
+
+
+def find_credential(session: Session, tenant_id: str, secret: str) -> LearnlinkCredential | None:
+    """The credential of `tenant_id` whose secret is `secret` (compared in constant time)."""
+    rows = session.scalars(select(LearnlinkCredential).where(LearnlinkCredential.tenant_id == tenant_id))
+    found = None
+    for row in rows:
+        if hmac.compare_digest(row.secret.encode(), secret.encode()):
+            found = row
+    return found
+
+
+def granted_scopes(credential: LearnlinkCredential, requested: Iterable[str] | None) -> list[str]:
+    """The scopes a token gets: the requested ones (each must be allowed), or all allowed ones."""
+    allowed = list(credential.scopes)
+    if requested is None:
+        return allowed
+    wanted = list(dict.fromkeys(requested))
+    refused = [s for s in wanted if s not in allowed]
+    if refused:
+        raise ApiError(400, f"invalid_scope: {' '.join(refused)} not allowed for this client", code="invalid_scope")
+    return wanted
+
+
+def issue(session: Session, credential: LearnlinkCredential, scopes: list[str], now: dt.datetime) -> LearnlinkToken:
+    # Expired tokens are useless; drop this tenant's so the table does not grow without bound.
+    session.execute(
+        delete(LearnlinkToken).where(LearnlinkToken.tenant == credential.tenant, LearnlinkToken.expires_at <= now)
+    )
+    row = LearnlinkToken(
+        tenant=credential.tenant,
+        token=ids.new_hex(session, TOKEN_IDS, 64),
+        tenant_id=credential.tenant_id,
+        scopes=" ".join(scopes),
+        issued_at=now,
+        expires_at=now + dt.timedelta(seconds=TOKEN_LIFETIME_SECONDS),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def find_token(session: Session, token: str) -> LearnlinkToken | None:
+    return session.get(LearnlinkToken, token) if len(token) <= 128 else None
