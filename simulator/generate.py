@@ -70,15 +70,16 @@ def write_document(doc: dict[str, Any], out: Path) -> int:
     return len(data)
 
 
-def text_progress(stream: TextIO = sys.stderr, width: int = 30) -> Progress:
+def text_progress(stream: TextIO | None = None, width: int = 30) -> Progress:
     """A one-line text bar, redrawn in place; a newline once the last step is done."""
+    out = stream or sys.stderr
 
     def show(done: int, total: int, label: str) -> None:
         filled = width * done // total
-        stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label:<24}")
+        out.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label:<24}")
         if done == total:
-            stream.write("\n")
-        stream.flush()
+            out.write("\n")
+        out.flush()
 
     return show
 

@@ -64,6 +64,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from simulator.core.vendor import Credential, VendorPlugin
+from simulator.vendors.learnlink import generate
 from simulator.vendors.learnlink import models as _models  # noqa: F401  (registers the tables)
 from simulator.vendors.learnlink.auth import authenticate
 from simulator.vendors.learnlink.backend.enrolments import catch_up
@@ -99,4 +100,5 @@ VENDOR = VendorPlugin(
     catch_up=catch_up,
     credentials=credentials,
     secret_operations=frozenset({"getToken"}),  # token responses never reach the journal
+    generate=generate.generate,
 )
