@@ -120,12 +120,14 @@ def build_operations(runtime: Runtime) -> OperationTable:
     def set_clock(ctx: RequestContext) -> Reply:
         tenant = known_tenant(ctx)
         body = ctx.body or {}
-        to = clock.parse_instant(body["now"]) if "now" in body else None
         try:
+            to = clock.parse_instant(body["now"]) if "now" in body else None
             clock.set_clock(ctx.session, scope=tenant or clock.GLOBAL, to=to, frozen=body.get("frozen"))
+            runtime.catch_up_all(ctx.session)
         except clock.ClockError as exc:
             raise ApiError(409, str(exc)) from exc
-        runtime.catch_up_all(ctx.session)
+        except OverflowError as exc:
+            raise ApiError(409, "that moment is too close to the end of the calendar (year 9999)") from exc
         return Reply(200, _clock_json(ctx, tenant))
 
     @ops("advanceClock")
@@ -142,9 +144,9 @@ def build_operations(runtime: Runtime) -> OperationTable:
             raise ApiError(400, "the advance must be between 0 seconds and 2,000 years")
         try:
             clock.advance(ctx.session, seconds, scope=tenant or clock.GLOBAL)
+            runtime.catch_up_all(ctx.session)
         except OverflowError as exc:
             raise ApiError(409, "the clock cannot move past the year 9999") from exc
-        runtime.catch_up_all(ctx.session)
         return Reply(200, _clock_json(ctx, tenant))
 
     @ops("listRequests")
@@ -186,4 +188,7 @@ def build_operations(runtime: Runtime) -> OperationTable:
         return Reply(200, {"loaded": loaded})
 
     controls.register(ops)
+    for vendor in runtime.vendors.values():
+        for operation_id, handler in (vendor.admin_operations.handlers if vendor.admin_operations else {}).items():
+            ops(operation_id)(handler)
     return ops

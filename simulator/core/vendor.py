@@ -82,6 +82,8 @@ class VendorPlugin:
     # True when GET operations change state (Skillable's writes are GETs): they then get a
     # savepoint like other writes, so an error undoes them.
     writes_on_get: bool = False
+    # Handlers this vendor adds to the control API (their operations are in specs/simulator.yaml).
+    admin_operations: OperationTable | None = None
     # Which fixture fields must change when a tenant is cloned (ids are found by shape).
     clone_rules: CloneRules = field(default_factory=CloneRules)
     # One tenant's generated fixture section for `lms-sim generate` (None: not generated).

@@ -11,6 +11,7 @@ VENDOR_MODULES: tuple[str, ...] = (
     "simulator.vendors.docebo",
     "simulator.vendors.skillable",
     "simulator.vendors.learnlink",
+    "simulator.vendors.absorb",
 )
 
 

@@ -66,6 +66,7 @@ from sqlalchemy.orm import Session
 from simulator.core.vendor import Credential, VendorPlugin
 from simulator.vendors.learnlink import generate
 from simulator.vendors.learnlink import models as _models  # noqa: F401  (registers the tables)
+from simulator.vendors.learnlink.admin import admin_operations
 from simulator.vendors.learnlink.auth import authenticate
 from simulator.vendors.learnlink.backend.enrolments import catch_up
 from simulator.vendors.learnlink.errors import render_error, validation_error
@@ -100,5 +101,6 @@ VENDOR = VendorPlugin(
     catch_up=catch_up,
     credentials=credentials,
     secret_operations=frozenset({"getToken"}),  # token responses never reach the journal
+    admin_operations=admin_operations,
     generate=generate.generate,
 )

@@ -1,0 +1,125 @@
+"""Absorb auth: the portal's private key in `x-api-key` on every call, plus the token from
+`POST /authenticate` in `Authorization` (with or without `Bearer `).
+
+Tokens live 4 hours on the simulated clock, and a user has one token at a time: a new
+one replaces (and so invalidates) the previous one. A disabled portal answers 403.
+Learners (non-admin users) may only call the "my enrollments" operations (403 otherwise,
+inferred from "the admin role limits which data can be reached"). Requests are counted
+per key in a token bucket on the simulated clock: 200 per second with a burst of 100
+(`absorb.rate_limit_per_second`, `absorb.rate_limit_burst`; a rate of 0 turns it off).
+`x-api-version` other than `2` (or missing) is served as v2 and journaled as a warning.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import delete, func, select
+
+from simulator.core import ratelimit
+from simulator.core.context import Principal, RequestContext
+from simulator.core.errors import ApiError
+from simulator.core.spec import Operation
+from simulator.vendors.absorb.models import AbsorbPortal, AbsorbToken, AbsorbUser
+from simulator.vendors.absorb.states import TOKEN_LIFETIME_SECONDS
+
+DEFAULT_RATE_PER_SECOND = 200.0
+DEFAULT_BURST = 100
+TOKEN_LENGTH = 96
+AUTHENTICATE = "authenticate"
+LEARNER_OPERATIONS = frozenset({"getMyEnrollment", "listMyEnrollments", "enrollMe"})
+
+
+def unauthorized(message: str) -> ApiError:
+    return ApiError(401, message, code="Unauthorized")
+
+
+def authenticate(ctx: RequestContext, op: Operation) -> Principal:
+    key = ctx.headers.get("x-api-key", "").strip()
+    if not key:
+        raise unauthorized("The x-api-key header is required.")
+    portal = ctx.session.get(AbsorbPortal, key.lower())
+    if portal is None:
+        raise unauthorized("The x-api-key is not valid.")
+    principal = Principal(tenant=portal.tenant, subject=f"portal:{portal.api_key}")
+    ctx.authenticate_as(principal)
+    _count_request(ctx, portal.api_key)
+    if ctx.headers.get("x-api-version", "").strip() != "2":
+        ctx.warn("header.x-api-version", "expected x-api-version: 2; served as v2")
+    if portal.disabled:
+        raise ApiError(403, "Portal disabled.", code="PortalDisabled")
+    if op.operation_id == AUTHENTICATE:
+        return principal
+    user = _token_user(ctx, portal.tenant)
+    admin = user.is_admin
+    if not admin and op.operation_id not in LEARNER_OPERATIONS:
+        raise ApiError(403, "The user does not have an admin role that allows this operation.", code="Forbidden")
+    principal = Principal(
+        tenant=portal.tenant,
+        subject=user.id,
+        scopes=frozenset({"admin"} if admin else set()),
+        extra={"username": user.username, "api_key": portal.api_key},
+    )
+    ctx.authenticate_as(principal)
+    return principal
+
+
+def bearer_value(header: str) -> str:
+    """The token from `Authorization: Bearer <t>` or a bare `Authorization: <t>`."""
+    value = header.strip()
+    scheme, _, rest = value.partition(" ")
+    if scheme.lower() == "bearer":
+        value = rest.strip()
+    return value
+
+
+def _token_user(ctx: RequestContext, tenant: str) -> AbsorbUser:
+    token = bearer_value(ctx.headers.get("authorization", ""))
+    if not token:
+        raise unauthorized("The Authorization header with a token from /authenticate is required.")
+    row = ctx.session.scalar(select(AbsorbToken).where(AbsorbToken.token == token, AbsorbToken.tenant == tenant))
+    if row is None or row.expires_at <= ctx.now():
+        raise unauthorized("The token is invalid, expired or has been replaced by a newer one.")
+    user = ctx.session.get(AbsorbUser, row.user_id)
+    if user is None or user.active_status != 0:
+        raise unauthorized("The token's user is not active.")
+    return user
+
+
+def issue_token(ctx: RequestContext, body: dict[str, str]) -> str:
+    """Check the credentials and hand out the user's new (and only) token."""
+    tenant = ctx.tenant
+    api_key = ctx.headers.get("x-api-key", "").strip().lower()
+    if body["privateKey"].strip().lower() != api_key:
+        raise unauthorized("The privateKey does not match the x-api-key.")
+    user = ctx.session.scalar(
+        select(AbsorbUser).where(
+            AbsorbUser.tenant == tenant, func.lower(AbsorbUser.username) == body["username"].lower()
+        )
+    )
+    if user is None or user.password is None or user.password != body["password"] or user.active_status != 0:
+        raise unauthorized("Invalid username or password.")
+    now = ctx.now()
+    token = ctx.new_hex("absorb.token", TOKEN_LENGTH)
+    ctx.session.execute(delete(AbsorbToken).where(AbsorbToken.user_id == user.id))
+    ctx.session.add(
+        AbsorbToken(
+            user_id=user.id,
+            tenant=tenant,
+            token=token,
+            issued_at=now,
+            expires_at=now + dt.timedelta(seconds=TOKEN_LIFETIME_SECONDS),
+        )
+    )
+    ctx.session.flush()
+    return token
+
+
+def _count_request(ctx: RequestContext, api_key: str) -> None:
+    rate = float(ctx.settings.option("absorb", "rate_limit_per_second", DEFAULT_RATE_PER_SECOND))
+    burst = int(ctx.settings.option("absorb", "rate_limit_burst", DEFAULT_BURST))
+    if rate <= 0 or burst <= 0:
+        return
+    state = ratelimit.token_bucket(ctx.session, f"absorb:{api_key}", rate=rate, burst=burst, now=ctx.now())
+    if not state.allowed:
+        raise ApiError(429, "Too many requests: slow down and retry with exponential back-off.", code="TooManyRequests")

@@ -1,0 +1,160 @@
+"""Handlers: /authenticate, users, courses, course enrollments (user, course, bulk, my)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+
+from simulator.core.context import Reply, RequestContext
+from simulator.vendors.absorb import auth, directory, enrollments, fields, lookups, sessions, wire
+from simulator.vendors.absorb.api import collection, flag, modified_since, operations, optional_date, path_id, user_id
+from simulator.vendors.absorb.listing import fetch_page, validation
+from simulator.vendors.absorb.models import AbsorbCourseEnrollment
+
+CE = AbsorbCourseEnrollment
+
+
+@operations("authenticate")
+def authenticate(ctx: RequestContext) -> Reply:
+    return Reply(200, auth.issue_token(ctx, ctx.body))
+
+
+# -- users and courses ----------------------------------------------------------------
+
+
+@operations("listUsers")
+def list_users(ctx: RequestContext) -> Reply:
+    q = collection(ctx)
+    rows, total = directory.list_users(ctx.session, ctx.tenant, q)
+    return Reply(200, wire.page("users", [wire.user(r) for r in rows], total, q.limit, q.offset))
+
+
+@operations("getUser")
+def get_user(ctx: RequestContext) -> Reply:
+    return Reply(200, wire.user(lookups.user(ctx.session, ctx.tenant, path_id(ctx, "userId"))))
+
+
+@operations("listCourses")
+def list_courses(ctx: RequestContext) -> Reply:
+    q = collection(ctx)
+    rows, total = directory.list_courses(ctx.session, ctx.tenant, q)
+    return Reply(200, wire.page("courses", [wire.course_summary(r) for r in rows], total, q.limit, q.offset))
+
+
+@operations("getCourse")
+def get_course(ctx: RequestContext) -> Reply:
+    return Reply(200, directory.course_detail(ctx.session, ctx.tenant, path_id(ctx, "courseId")))
+
+
+# -- course enrollments ---------------------------------------------------------------
+
+
+def _page_of_enrollments(ctx: RequestContext, *where: Any, default_sort: str) -> Reply:
+    q = collection(ctx)
+    base = select(CE).where(CE.tenant == ctx.tenant, *where)
+    rows, total = fetch_page(
+        ctx.session,
+        base,
+        q,
+        fields.COURSE_ENROLLMENT,
+        default_sort=default_sort,
+        id_col=CE.id,
+        status_col=CE.status,
+        edited_col=CE.date_edited,
+    )
+    return Reply(200, wire.page("enrollments", [wire.course_enrollment(r) for r in rows], total, q.limit, q.offset))
+
+
+@operations("listUserEnrollments")
+def list_user_enrollments(ctx: RequestContext) -> Reply:
+    user = lookups.user(ctx.session, ctx.tenant, path_id(ctx, "userId"))
+    return _page_of_enrollments(ctx, CE.user_id == user.id, default_sort="courseName")
+
+
+@operations("listMyEnrollments")
+def list_my_enrollments(ctx: RequestContext) -> Reply:
+    return _page_of_enrollments(ctx, CE.user_id == user_id(ctx), default_sort="courseName")
+
+
+@operations("listCourseEnrollments")
+def list_course_enrollments(ctx: RequestContext) -> Reply:
+    course = lookups.course(ctx.session, ctx.tenant, path_id(ctx, "courseId"))
+    return _page_of_enrollments(ctx, CE.course_id == course.id, default_sort="fullName")
+
+
+@operations("getEnrollment")
+def get_enrollment(ctx: RequestContext) -> Reply:
+    return Reply(200, wire.course_enrollment(lookups.enrollment(ctx.session, ctx.tenant, path_id(ctx, "id"))))
+
+
+def _active_matching(ctx: RequestContext, user: str, course: str) -> Reply:
+    row = lookups.require_active_enrollment(ctx.session, ctx.tenant, user, course)
+    status, since = ctx.query.get("status"), modified_since(ctx)
+    if (status is not None and row.status != status) or (since is not None and row.date_edited <= since):
+        raise lookups.not_found("Enrollment not found.")
+    return Reply(200, wire.course_enrollment(row))
+
+
+@operations("getUserCourseEnrollment")
+def get_user_course_enrollment(ctx: RequestContext) -> Reply:
+    return _active_matching(ctx, path_id(ctx, "userId"), path_id(ctx, "courseId"))
+
+
+@operations("getMyEnrollment")
+def get_my_enrollment(ctx: RequestContext) -> Reply:
+    return _active_matching(ctx, user_id(ctx), path_id(ctx, "courseId"))
+
+
+@operations("listBulkStudentCourses")
+def list_bulk_student_courses(ctx: RequestContext) -> Reply:
+    users = [u.lower() for u in ctx.query.get("userIds", [])]
+    courses = [c.lower() for c in ctx.query.get("courseIds", [])]
+    stmt = select(CE).where(CE.tenant == ctx.tenant, CE.is_active.is_(True), CE.user_id.in_(users))
+    if courses:
+        stmt = stmt.where(CE.course_id.in_(courses))
+    rows = ctx.session.scalars(stmt.order_by(CE.full_name, CE.course_name, CE.id))
+    return Reply(200, [wire.course_enrollment(r) for r in rows])
+
+
+def _enroll(ctx: RequestContext, user_key: str, course_key: str, re_enroll: bool) -> Reply:
+    user = lookups.user(ctx.session, ctx.tenant, user_key)
+    course = lookups.course(ctx.session, ctx.tenant, course_key)
+    enrollment, created = enrollments.enroll(ctx.session, user, course, ctx.now(), re_enroll=re_enroll)
+    if not created and ctx.settings.option("absorb", "duplicate_enrollment", "existing") == "error":
+        raise validation("The user is already enrolled in this course; set reEnroll=true to enroll again.")
+    return Reply(201, wire.created(enrollment))
+
+
+@operations("enrollUserInCourse")
+def enroll_user_in_course(ctx: RequestContext) -> Reply:
+    return _enroll(ctx, path_id(ctx, "userId"), path_id(ctx, "courseId"), flag(ctx, "reEnroll"))
+
+
+@operations("enrollMe")
+def enroll_me(ctx: RequestContext) -> Reply:
+    return _enroll(ctx, user_id(ctx), path_id(ctx, "courseId"), False)
+
+
+@operations("saveUserEnrollment")
+def save_user_enrollment(ctx: RequestContext) -> Reply:
+    body: dict[str, Any] = ctx.body
+    user = lookups.user(ctx.session, ctx.tenant, path_id(ctx, "userId"))
+    course = lookups.course(ctx.session, ctx.tenant, str(body["courseId"]).lower())
+    dates: dict[str, dt.datetime | None] = {
+        name: optional_date(body, name) for name in ("dateCompleted", "dateExpires") if name in body
+    }
+    now = ctx.now()
+    enrollment, _created = enrollments.enroll(ctx.session, user, course, now, re_enroll=flag(ctx, "reEnroll"))
+    enrollments.apply_settable(enrollment, body, dates, now)
+    ctx.session.flush()
+    return Reply(201, wire.created(enrollment))
+
+
+@operations("unenrollEnrollments")
+def unenroll_enrollments(ctx: RequestContext) -> Reply:
+    now = ctx.now()
+    freed = enrollments.unenroll(ctx.session, ctx.tenant, list(ctx.body), now)
+    sessions.promote(ctx.session, freed, now)
+    return Reply(204)

@@ -1,0 +1,216 @@
+"""Rows to Absorb's JSON: camelCase fields, GUID strings, integer statuses, ISO 8601 UTC
+dates with a `Z`, and `timeSpent` as a .NET TimeSpan in "c" format beside `timeSpentTicks`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from simulator.core.clock import iso
+from simulator.vendors.absorb.models import (
+    AbsorbAttempt,
+    AbsorbChapter,
+    AbsorbChapterEnrollment,
+    AbsorbCourse,
+    AbsorbCourseEnrollment,
+    AbsorbLesson,
+    AbsorbLessonEnrollment,
+    AbsorbSession,
+    AbsorbSessionEnrollment,
+    AbsorbUser,
+)
+from simulator.vendors.absorb.states import TICKS_PER_SECOND
+
+TICKS_PER_DAY = 86_400 * TICKS_PER_SECOND
+
+
+def timespan(ticks: int) -> str:
+    """A .NET TimeSpan "c" string: `[-][d.]hh:mm:ss[.fffffff]` (e.g. "1.13:02:39.9878697")."""
+    sign = "-" if ticks < 0 else ""
+    ticks = abs(ticks)
+    days, rest = divmod(ticks, TICKS_PER_DAY)
+    seconds, fraction = divmod(rest, TICKS_PER_SECOND)
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    text = f"{sign}{f'{days}.' if days else ''}{hours:02d}:{minutes:02d}:{seconds:02d}"
+    return f"{text}.{fraction:07d}" if fraction else text
+
+
+def ticks_between(start: dt.datetime, end: dt.datetime) -> int:
+    delta = end - start
+    return max(0, (delta.days * 86_400 + delta.seconds) * TICKS_PER_SECOND + delta.microseconds * 10)
+
+
+def _number(value: float | None) -> float | int | None:
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else round(value, 4)
+
+
+def course_enrollment(row: AbsorbCourseEnrollment) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "courseId": row.course_id,
+        "courseName": row.course_name,
+        "progress": _number(row.progress),
+        "score": _number(row.score),
+        "status": row.status,
+        "dateCompleted": iso(row.date_completed),
+        "dateExpires": iso(row.date_expires),
+        "dateEdited": iso(row.date_edited),
+        "dateAdded": iso(row.date_added),
+        "fullName": row.full_name,
+        "courseVersionId": row.course_version_id,
+        "userId": row.user_id,
+        "acceptedTermsAndConditions": row.accepted_terms_and_conditions,
+        "timeSpentTicks": row.time_spent_ticks,
+        "timeSpent": timespan(row.time_spent_ticks),
+        "dateStarted": iso(row.date_started),
+        "enrollmentKeyId": row.enrollment_key_id,
+        "certificateId": row.certificate_id,
+        "credits": _number(row.credits),
+        "isActive": row.is_active,
+        "dateDue": iso(row.date_due),
+        "accessDate": iso(row.access_date),
+        "jobTitle": row.job_title,
+        "courseCollectionId": row.course_collection_id,
+        "avatar": row.avatar,
+    }
+
+
+def created(enrollment: AbsorbCourseEnrollment) -> dict[str, Any]:
+    return {"enrollmentId": enrollment.id, "courseId": enrollment.course_id, "userId": enrollment.user_id}
+
+
+def chapter_enrollment(row: AbsorbChapterEnrollment, lesson_enrollment_ids: Sequence[str]) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "courseEnrollmentId": row.course_enrollment_id,
+        "chapterId": row.chapter_id,
+        "sessionId": None,
+        "lessonId": None,
+        "name": row.name,
+        "userId": row.user_id,
+        "fullName": row.full_name,
+        "status": row.status,
+        "progress": _number(row.progress),
+        "score": _number(row.score),
+        "timeSpent": timespan(row.time_spent_ticks),
+        "dateEnrolled": iso(row.date_enrolled),
+        "dateStarted": iso(row.date_started),
+        "dateCompleted": iso(row.date_completed),
+        "lessonEnrollmentIds": list(lesson_enrollment_ids),
+    }
+
+
+def lesson_enrollment(row: AbsorbLessonEnrollment) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "chapterEnrollmentId": row.chapter_enrollment_id,
+        "type": row.lesson_type,
+        "attempts": row.attempts,
+        "failures": row.failures,
+        "lastAttempt": iso(row.last_attempt),
+        "courseEnrollmentId": row.course_enrollment_id,
+        "chapterId": row.chapter_id,
+        "lessonId": row.lesson_id,
+        "name": row.name,
+        "userId": row.user_id,
+        "fullName": row.full_name,
+        "status": row.status,
+        "progress": _number(row.progress),
+        "score": _number(row.score),
+        "timeSpent": timespan(row.time_spent_ticks),
+        "dateEnrolled": iso(row.date_enrolled),
+        "dateStarted": iso(row.date_started),
+        "dateCompleted": iso(row.date_completed),
+        "dateEdited": iso(row.date_edited),
+        "dateAdded": iso(row.date_added),
+    }
+
+
+def session_enrollment(row: AbsorbSessionEnrollment) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "sessionId": row.session_id,
+        "courseEnrollmentId": row.course_enrollment_id,
+        "name": row.name,
+        "userId": row.user_id,
+        "fullName": row.full_name,
+        "status": row.status,
+        "progress": _number(row.progress),
+        "score": _number(row.score),
+        "timeSpent": timespan(row.time_spent_ticks),
+        "dateEnrolled": iso(row.date_enrolled),
+        "dateStarted": iso(row.date_started),
+        "dateCompleted": iso(row.date_completed),
+        "dateEdited": iso(row.date_edited),
+    }
+
+
+def attempt(row: AbsorbAttempt) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "timeSpentTicks": row.time_spent_ticks,
+        "status": row.status,
+        "score": _number(row.score),
+        "startDate": iso(row.start_date),
+        "completionDate": iso(row.completion_date),
+    }
+
+
+def user(row: AbsorbUser) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "username": row.username,
+        "firstName": row.first_name,
+        "lastName": row.last_name,
+        "fullName": row.full_name,
+        "emailAddress": row.email_address,
+        "jobTitle": row.job_title,
+        "avatar": row.avatar,
+        "isAdmin": row.is_admin,
+        "activeStatus": row.active_status,
+        "dateAdded": iso(row.date_added),
+        "dateEdited": iso(row.date_edited),
+    }
+
+
+def course_summary(row: AbsorbCourse) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "description": row.description,
+        "courseType": row.course_type,
+        "activeStatus": row.active_status,
+        "requiresApproval": row.requires_approval,
+        "passingScore": _number(row.passing_score),
+        "credits": _number(row.credits),
+        "dateAdded": iso(row.date_added),
+        "dateEdited": iso(row.date_edited),
+    }
+
+
+def course_detail(
+    row: AbsorbCourse,
+    chapters: Sequence[AbsorbChapter],
+    lessons: Sequence[AbsorbLesson],
+    sessions: Sequence[AbsorbSession],
+) -> dict[str, Any]:
+    by_chapter: dict[str, list[dict[str, Any]]] = {}
+    for lesson in lessons:
+        by_chapter.setdefault(lesson.chapter_id, []).append(
+            {"id": lesson.id, "name": lesson.name, "type": lesson.lesson_type}
+        )
+    return {
+        **course_summary(row),
+        "chapters": [{"id": c.id, "name": c.name, "lessons": by_chapter.get(c.id, [])} for c in chapters],
+        "sessions": [
+            {"id": s.id, "name": s.name, "capacity": s.capacity, "dateStart": iso(s.date_start)} for s in sessions
+        ],
+    }
+
+
+def page(key: str, items: list[dict[str, Any]], total: int, limit: int, offset: int) -> dict[str, Any]:
+    return {"totalItems": total, "returnedItems": len(items), "limit": limit, "offset": offset, key: items}
