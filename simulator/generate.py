@@ -104,7 +104,8 @@ def run(args: Any) -> None:
 
 
 def enrollment_counts(doc: dict[str, Any]) -> dict[str, int]:
-    """Enrollments per vendor; Learn.link's come from audiences x assignments at load."""
+    """Enrollments per vendor. Learn.link's are made at load from audience members x assignments:
+    this counts that product, an upper bound (a member who left before an assignment misses it)."""
     out: dict[str, int] = {}
     for sections in doc["tenants"].values():
         for name, section in sections.items():
