@@ -80,6 +80,10 @@ def _parser() -> argparse.ArgumentParser:
 
     specs = commands.add_parser("specs", help="list the bundled OpenAPI specs, or export them")
     specs.add_argument("--export", metavar="DIR", help="copy the specs into DIR")
+
+    from simulator.contract.command import add_parser as add_contract_parser
+
+    add_contract_parser(commands)
     return parser
 
 
@@ -273,9 +277,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         elif args.command == "import":
             import_state(args.db, args.file)
         elif args.command == "generate":
-            from simulator.generate import run
+            from simulator.generate import run as generate
 
-            run(args)
+            generate(args)
+        elif args.command == "contract":
+            from simulator.contract.command import ContractUsageError, run
+
+            try:
+                raise SystemExit(run(args))
+            except ContractUsageError as exc:
+                raise UsageError(str(exc)) from exc
     except UsageError as exc:
         fail(str(exc))
     except KeyboardInterrupt:

@@ -63,3 +63,12 @@ def test_iso_renders_utc_with_z() -> None:
     assert clock.iso(value) == "2026-01-15T09:00:00Z"
     assert clock.iso(value, millis=True) == "2026-01-15T09:00:00.123Z"
     assert clock.parse_instant("2026-01-15T09:00:00Z") == T0
+
+
+def test_iso_pads_years_before_1000() -> None:
+    # A client may send any year from 0001; the rendering must stay a valid RFC 3339 date-time.
+    from simulator.core.clock import iso
+
+    value = dt.datetime(145, 1, 31, 22, 18, 32, 5000, tzinfo=dt.UTC)
+    assert iso(value) == "0145-01-31T22:18:32Z"
+    assert iso(value, millis=True) == "0145-01-31T22:18:32.005Z"

@@ -146,6 +146,8 @@ class DeliveryWorker:
 
 
 def _write(session: Session, result: AttemptResult) -> None:
+    if session.get(LearnlinkWebhookDelivery, result.job.delivery_id) is None:
+        return  # a reset or restore removed the delivery while it was in flight: nothing to record
     at = clock.now(session, result.job.tenant)
     session.add(
         LearnlinkWebhookAttempt(

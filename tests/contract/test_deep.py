@@ -1,0 +1,71 @@
+"""`make contract`: every spec, every phase, every check, positive and negative data, fixed seed,
+in-process and against a live uvicorn server. Zero failures allowed.
+
+Deselected from the default run (pyproject addopts `-m "not contract_deep"`); the fast slice of
+the same machinery runs in test_command.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from simulator.contract import ALL_PHASES, ContractOptions, ContractReport, Target, all_targets, run_contract
+from simulator.contract.auth import resolve_auth
+from simulator.contract.report import write_junit
+from simulator.contract.targets import ADMIN
+from simulator.core.spec import load_spec, operations
+from simulator.testing.harness import InProcessSimulator, ServerSimulator, test_settings
+
+REPORTS = Path(__file__).resolve().parents[2] / "reports"
+SEED = 42
+MAX_EXAMPLES = 50
+# MSPortal's per-key rate limit counts on the frozen simulated clock, so a deep run would spend
+# most of its cases on 429s after the first 600; other vendors' limits show up in the per-status
+# counts of the summary.
+OPTIONS: dict[str, dict[str, Any]] = {"msportal": {"rate_limit_per_minute": 0}}
+
+
+def _options(target: Target, api_url: str, client: Any, **where: Any) -> ContractOptions:
+    options = ContractOptions(target=target, max_examples=MAX_EXAMPLES, seed=SEED, phases=ALL_PHASES, **where)
+    if target.name != ADMIN:
+        # The credential `lms-sim contract --auth demo` picks (a token first, for OAuth2 vendors).
+        auth = resolve_auth("demo", vendor=target.name, base_url=api_url, client=client)
+        options.headers, options.basic_auth = auth.headers, auth.basic
+    return options
+
+
+def _check(report: ContractReport, target: Target, mode: str, reports: list[ContractReport]) -> None:
+    reports.append(report)
+    write_junit([report], REPORTS / f"contract-{target.name}-{mode}.xml")
+    print(report.summary())
+    assert report.passed, report.summary()
+    excluded = {op_id for op_id, _ in target.excluded}
+    expected = sum(1 for op in operations(load_spec(target.spec_file)) if op.operation_id not in excluded)
+    assert report.operations_covered == expected, report.summary()
+
+
+@pytest.mark.contract_deep
+@pytest.mark.parametrize("target", all_targets(), ids=lambda t: t.name)
+def test_in_process(target: Target, deep_reports: list[ContractReport]) -> None:
+    sim = InProcessSimulator(test_settings(vendor_options=OPTIONS))
+    try:
+        report = run_contract(_options(target, f"http://testserver{target.prefix}", sim.client, app=sim.app))
+    finally:
+        sim.close()
+    _check(report, target, "in-process", deep_reports)
+
+
+@pytest.mark.contract_deep
+@pytest.mark.server
+@pytest.mark.parametrize("target", all_targets(), ids=lambda t: t.name)
+def test_live_server(target: Target, deep_reports: list[ContractReport]) -> None:
+    sim = ServerSimulator(test_settings(vendor_options=OPTIONS))
+    try:
+        url = sim.root_url + target.prefix
+        report = run_contract(_options(target, url, sim.client, base_url=url))
+    finally:
+        sim.close()
+    _check(report, target, "live", deep_reports)
