@@ -69,3 +69,30 @@ def test_clone_errors_and_full_reset(lms_sim: InProcessSimulator) -> None:
     lms_sim.reset()
     assert [t["name"] for t in lms_sim.client.get("/_sim/tenants").json()["tenants"]] == ["acme", "globex"]
     assert lms_sim.client.get(MSP, headers={"Authorization": "Bearer msp_dup_full"}).status_code == 401
+
+
+def test_a_clone_shares_no_credential_with_its_source(lms_sim: InProcessSimulator) -> None:
+    clone = _clone(lms_sim)
+    acme = lms_sim.client.get("/_sim/vendors").json()["vendors"]
+    source_values = {
+        value
+        for vendor in acme
+        for c in vendor["credentials"]
+        if c["tenant"] == "acme"
+        for value in c["values"].values()
+    }
+    shared = {v for c in clone["credentials"] for v in c["values"].values()} & source_values
+    # Logins (usernames, passwords) may repeat: what picks the tenant (keys, client ids, tenant ids, secrets) may not.
+    scopes = {"api/read", "api/all api/read api/write api/webhooks"}
+    assert shared <= {"api.admin", "Passw0rd!", "Learn3r!", "alice.anderson", *scopes}, shared
+    learnlink = next(c["values"] for c in clone["credentials"] if c["vendor"] == "learnlink")
+    r = lms_sim.client.get("/learnlink/rest/v1/assignments", auth=(learnlink["tenantId"], learnlink["secret"]))
+    assert r.status_code == 200 and r.json()
+    absorb = next(c["values"] for c in clone["credentials"] if c["vendor"] == "absorb")
+    key = absorb["x-api-key"]
+    token = lms_sim.client.post(
+        "/absorb/authenticate",
+        json={"username": "api.admin", "password": "Passw0rd!", "privateKey": key},
+        headers={"x-api-key": key, "x-api-version": "2"},
+    )
+    assert token.status_code == 200, token.text

@@ -63,6 +63,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from simulator.core.tenants import CloneRules
 from simulator.core.vendor import Credential, VendorPlugin
 from simulator.vendors.learnlink import generate
 from simulator.vendors.learnlink import models as _models  # noqa: F401  (registers the tables)
@@ -102,5 +103,6 @@ VENDOR = VendorPlugin(
     credentials=credentials,
     secret_operations=frozenset({"getToken"}),  # token responses never reach the journal
     admin_operations=admin_operations,
+    clone_rules=CloneRules(credential_fields=frozenset({"tenantId", "secret"})),
     generate=generate.generate,
 )
