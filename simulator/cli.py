@@ -69,6 +69,15 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("file")
         command.add_argument("--db", default=os.environ.get("LMS_SIM_DB", DEFAULT_DB))
 
+    generate = commands.add_parser("generate", help="write a large generated fixture document (tenants t1..tN)")
+    generate.add_argument("--tenants", type=int, default=1)
+    generate.add_argument("--users", type=int, default=100, help="users per tenant and vendor")
+    generate.add_argument("--courses", type=int, default=10, help="courses (classes, contents) per tenant and vendor")
+    generate.add_argument("--seed", type=int, default=0, help="the same seed writes the same file")
+    generate.add_argument("--out", required=True, help="FILE.json (fast) or FILE.yaml")
+    generate.add_argument("--vendors", help="comma-separated vendor names (default: every vendor)")
+    generate.add_argument("--progress", action="store_true", help="show the progress bar even when not a terminal")
+
     specs = commands.add_parser("specs", help="list the bundled OpenAPI specs, or export them")
     specs.add_argument("--export", metavar="DIR", help="copy the specs into DIR")
 
@@ -267,6 +276,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             export_state(args.db, args.file)
         elif args.command == "import":
             import_state(args.db, args.file)
+        elif args.command == "generate":
+            from simulator.generate import run as generate
+
+            generate(args)
         elif args.command == "contract":
             from simulator.contract.command import ContractUsageError, run
 

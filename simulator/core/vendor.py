@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from simulator.core.context import Principal, Reply, RequestContext
 from simulator.core.errors import ApiError, Violation
-from simulator.core.fixtures import FixtureContext
+from simulator.core.fixtures import FixtureContext, GenerateSpec
 from simulator.core.spec import Operation
 from simulator.core.tenants import CloneRules
 
@@ -86,4 +86,6 @@ class VendorPlugin:
     admin_operations: OperationTable | None = None
     # Which fixture fields must change when a tenant is cloned (ids are found by shape).
     clone_rules: CloneRules = field(default_factory=CloneRules)
+    # One tenant's generated fixture section for `lms-sim generate` (None: not generated).
+    generate: Callable[[GenerateSpec], dict[str, Any]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)

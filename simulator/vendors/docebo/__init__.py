@@ -54,6 +54,7 @@ from sqlalchemy.orm import Session
 
 from simulator.core.tenants import CloneRules
 from simulator.core.vendor import Credential, VendorPlugin
+from simulator.vendors.docebo import generate
 from simulator.vendors.docebo.auth import (
     RATE_LIMIT_PROFILES,
     authenticate,
@@ -102,4 +103,5 @@ VENDOR = VendorPlugin(
     secret_operations=frozenset({"requestToken"}),
     extra={"rate_limit_profiles": sorted(RATE_LIMIT_PROFILES), "set_rate_limit_profile": set_rate_limit_profile},
     clone_rules=CloneRules(credential_fields=frozenset({"client_id", "client_secret"})),
+    generate=generate.generate,
 )
