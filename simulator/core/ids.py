@@ -37,6 +37,9 @@ def next_value(session: Session, namespace: str, *, start: int = 1) -> int:
         .where(CounterRow.namespace == namespace)
         .values(value=CounterRow.value + 1)
         .returning(CounterRow.value)
+        # "fetch" updates only the counter row in the session, instead of evaluating the
+        # criteria against every object loaded so far (quadratic over a big fixture load).
+        .execution_options(synchronize_session="fetch")
     ).scalar_one_or_none()
     if updated is not None:
         return int(updated)
