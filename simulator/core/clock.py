@@ -14,6 +14,7 @@ import isodate
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from simulator.core import fastsql
 from simulator.core.db import UTC
 from simulator.core.models import ClockRow
 
@@ -53,18 +54,20 @@ def _instant(offset_seconds: float, frozen_at: dt.datetime | None) -> dt.datetim
 
 
 # Built once: the statement's compiled form and cache key are reused by every request.
-_NOW = select(ClockRow.scope, ClockRow.offset_seconds, ClockRow.frozen_at).where(
-    ClockRow.scope.in_([bindparam("global_scope"), bindparam("tenant_scope")])
+_NOW = fastsql.FastStatement(
+    select(ClockRow.scope, ClockRow.offset_seconds, ClockRow.frozen_at).where(
+        ClockRow.scope.in_([bindparam("global_scope"), bindparam("tenant_scope")])
+    )
 )
 
 
 def now(session: Session, tenant: str | None = None) -> dt.datetime:
     """Simulated now for a tenant (its own clock if it has one, else the global clock).
 
-    Read on every request, so it is a plain select rather than an ORM load.
+    Read on every request, so it is a `FastStatement` rather than an ORM load.
     """
     params = {"global_scope": GLOBAL, "tenant_scope": tenant or GLOBAL}
-    rows = {scope: (offset, frozen) for scope, offset, frozen in session.execute(_NOW, params)}
+    rows = {scope: (offset, frozen) for scope, offset, frozen in _NOW.rows(session, params)}
     found = rows.get(tenant) if tenant else None
     found = found or rows.get(GLOBAL)
     return wall_now() if found is None else _instant(*found)

@@ -98,7 +98,8 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
     def _on_begin(conn: Any) -> None:
         # Nearly every request writes (the journal at least). Taking the write lock at
         # BEGIN avoids the read-to-write upgrade that SQLite cannot retry across processes.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Sent on the DBAPI connection directly: this runs on every request.
+        conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
 
 
 class Database:

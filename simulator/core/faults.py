@@ -24,11 +24,12 @@ import fnmatch
 import hashlib
 import random
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from simulator.core import fastsql
 from simulator.core.models import FaultRuleRow
 
 KINDS = ("error", "latency", "drop", "hang", "empty", "malformed")
@@ -62,9 +63,34 @@ def _path_matches(pattern: str, vendor: str, path: str) -> bool:
     return fnmatch.fnmatchcase(path, pattern)
 
 
-def _matches(
-    rule: FaultRuleRow, vendor: str, operation_id: str | None, method: str, path: str, tenant: str | None
-) -> bool:
+class RuleView(NamedTuple):
+    """A rule as read on the hot path: the stored columns, without an ORM object."""
+
+    id: int
+    vendor: str | None
+    operation_id: str | None
+    method: str | None
+    path: str | None
+    tenant: str | None
+    probability: float
+    nth: int | None
+    after: int | None
+    times: int | None
+    kind: str
+    status: int | None
+    message: str | None
+    latency: Any
+    hang_seconds: float | None
+    retry_after: int | None
+    matched: int
+    fired: int
+    created_at: dt.datetime
+
+
+Rule = FaultRuleRow | RuleView
+
+
+def _matches(rule: Rule, vendor: str, operation_id: str | None, method: str, path: str, tenant: str | None) -> bool:
     return (
         (rule.vendor is None or rule.vendor == vendor)
         and (rule.operation_id is None or rule.operation_id == operation_id)
@@ -74,7 +100,7 @@ def _matches(
     )
 
 
-def _delay(rule: FaultRuleRow, seed: int, n: int) -> float:
+def _delay(rule: Rule, seed: int, n: int) -> float:
     if rule.kind == "hang":
         return float(rule.hang_seconds or 30.0)
     spec: dict[str, Any] = rule.latency or {}
@@ -89,12 +115,15 @@ def _delay(rule: FaultRuleRow, seed: int, n: int) -> float:
     return 0.0
 
 
-# Built once: checked on every vendor request, so it should cost one cached statement.
-_RULES = (
-    select(FaultRuleRow)
+# Built once: checked on every vendor request, so it should cost one cached Core statement
+# (rows, not ORM objects: the rule is only read here, and the ORM load costs more than the query).
+_RULES = fastsql.FastStatement(
+    select(FaultRuleRow.__table__)
     .where((FaultRuleRow.vendor == bindparam("vendor")) | FaultRuleRow.vendor.is_(None))
     .order_by(FaultRuleRow.id)
 )
+if RuleView._fields != tuple(c.name for c in FaultRuleRow.__table__.columns):
+    raise RuntimeError("faults.RuleView must list sim_fault_rules' columns in table order")
 
 
 def decide(
@@ -108,7 +137,7 @@ def decide(
     tenant: str | None,
 ) -> FaultEffect | None:
     """Count this request against every matching rule; return the first that fires."""
-    rules = session.scalars(_RULES, {"vendor": vendor})
+    rules = [RuleView(*row) for row in _RULES.rows(session, {"vendor": vendor})]
     chosen: FaultEffect | None = None
     for rule in rules:
         if not _matches(rule, vendor, operation_id, method, path, tenant):
@@ -135,7 +164,7 @@ def decide(
     return chosen
 
 
-def _fires(rule: FaultRuleRow, seed: int, n: int) -> bool:
+def _fires(rule: Rule, seed: int, n: int) -> bool:
     if rule.nth is not None and n != rule.nth:
         return False
     if rule.after is not None and n <= rule.after:

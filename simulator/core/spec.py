@@ -7,10 +7,13 @@ validated against it before the handler runs.
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
 import yaml
 
 # The specs live at the top of the source tree (`specs/`); a wheel carries a copy in the package.
@@ -26,11 +29,50 @@ def spec_path(filename: str) -> Path:
 @functools.cache
 def load_spec(filename: str) -> dict[str, Any]:
     """The parsed spec (read once per process; treat it as read-only)."""
-    with spec_path(filename).open(encoding="utf-8") as fh:
-        doc = yaml.load(fh, Loader=yaml.CSafeLoader)
+    source = spec_path(filename).read_bytes()
+    cached = _cache_file(filename, source)
+    if cached is not None and cached.is_file():
+        try:
+            doc = orjson.loads(cached.read_bytes())
+        except (OSError, orjson.JSONDecodeError):
+            doc = None
+        if isinstance(doc, dict):
+            return doc
+    doc = yaml.load(source, Loader=yaml.CSafeLoader)
     if not isinstance(doc, dict):
         raise ValueError(f"{filename}: not an OpenAPI document")
+    if cached is not None:
+        _store(cached, doc)
     return doc
+
+
+def _cache_file(filename: str, source: bytes) -> Path | None:
+    """Where the parsed spec is kept as JSON, keyed by the YAML's content.
+
+    Parsing YAML is most of a cold start (about half a second for the six specs); JSON
+    parses a hundred times faster. LMS_SIM_CACHE_DIR=off turns the cache off.
+    """
+    base = os.environ.get("LMS_SIM_CACHE_DIR") or str(Path.home() / ".cache" / "lms-sim")
+    if base == "off":
+        return None
+    digest = hashlib.sha256(source).hexdigest()[:32]
+    return Path(base) / "specs" / f"{Path(filename).stem}-{digest}.json"
+
+
+def _store(path: Path, doc: dict[str, Any]) -> None:
+    try:
+        text = orjson.dumps(doc)
+    except TypeError:
+        return  # a value JSON cannot carry (a YAML date, say): parse the YAML every time
+    if orjson.loads(text) != doc:
+        return  # e.g. integer keys would come back as strings
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(text)
+        tmp.replace(path)  # atomic: another process never reads half a file
+    except OSError:
+        pass  # a read-only home: no cache, only a slower start
 
 
 @dataclass(frozen=True)

@@ -33,10 +33,9 @@ def update_enrollment(ctx: RequestContext) -> Reply:
     changes = dict(ctx.body or {})
     if changes.get("dueDate") is not None:
         changes["dueDate"] = parse_instant(changes["dueDate"])
-    enrollment_id = ctx.path_params["id"]
-    backend.update_enrollment(ctx.session, ctx.tenant, enrollment_id, changes, ctx.now())
-    ctx.session.flush()
-    return Reply(200, {"data": wire.enrollment(*backend.get_enrollment(ctx.session, ctx.tenant, enrollment_id))})
+    view = backend.update_enrollment(ctx.session, ctx.tenant, ctx.path_params["id"], changes, ctx.now())
+    ctx.session.flush()  # write now, so a database error surfaces inside the handler's savepoint
+    return Reply(200, {"data": wire.enrollment(*view)})
 
 
 @operations("bulkEnrollUsers")
