@@ -1,7 +1,15 @@
-"""Measure the simulator against a bare Starlette ceiling, on loopback, with wrk.
+"""`make bench`: the simulator measured against a bare Starlette ceiling, on loopback, with wrk.
 
-Prints one table and writes it to bench/results.md. Several runs per figure; medians quoted.
-Throughput is also given as a ratio to the ceiling, which holds on a noisy machine.
+Prints one table and writes it to bench/results.md. For each vendor's main read, main write
+and main list: requests/s, p50 and p99 at 1 and 32 connections, and the ratio to the
+ceiling measured in the same run (a ratio holds on a noisy machine where absolute figures
+do not). Several runs per figure; medians quoted. Then the special figures (start-up,
+reset, memory, the in-process fixture, the big-data operations) and, when its module is
+present, the multi-worker scaling table.
+
+Environment: BENCH_RUNS (default 3), BENCH_SECONDS (default 5), BENCH_VENDORS (comma list),
+BENCH_DATASET=demo to skip the generated 100,000-enrollment dataset, BENCH_SCALE=off to skip
+the scaling runs.
 """
 
 from __future__ import annotations
@@ -13,8 +21,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +31,7 @@ from pathlib import Path
 import httpx
 
 from bench import docebo_bulk
+from bench.targets import Call, VendorCalls, discover
 from simulator import __version__
 from simulator.testing.harness import free_port
 from simulator.vendors.learnlink import benchmark as learnlink_benchmark
@@ -29,9 +39,9 @@ from tests.vendors.absorb import bench_course_enrollments as absorb_list
 
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
-MSP = "/msportal/api/public/v1/training/enrollments/ac040000-0000-4000-8000-000000000001"
-AUTH = "Authorization: Bearer msp_acme_full"
+CONNECTIONS = (1, 32)
 OUT = Path(__file__).resolve().parent / "results.md"
+Row = tuple[str, ...]
 
 
 @dataclass
@@ -46,25 +56,22 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def wrk(url: str, connections: int, method: str = "GET", body: str | None = None) -> Load:
-    args = [
-        "wrk",
-        "-t",
-        "1" if connections == 1 else "2",
-        "-c",
-        str(connections),
-        "-d",
-        f"{SECONDS}s",
-        "--latency",
-        "-H",
-        AUTH,
-    ]
+def _lua(call: Call, headers: dict[str, str]) -> str:
+    lines = [f'wrk.method = "{call.method}"']
+    for name, value in headers.items():
+        lines.append(f'wrk.headers["{name}"] = "{value}"')
+    if call.body is not None:
+        lines.append(f'wrk.headers["Content-Type"] = "{call.content_type}"')
+        lines.append(f"wrk.body = [[{call.body}]]")
+    return "\n".join(lines) + "\n"
+
+
+def wrk(url: str, connections: int, call: Call | None = None, headers: dict[str, str] | None = None) -> Load:
+    args = ["wrk", "-t", "1" if connections == 1 else "2", "-c", str(connections), "-d", f"{SECONDS}s", "--latency"]
     with tempfile.TemporaryDirectory() as tmp:
-        if method != "GET":
+        if call is not None:
             script = Path(tmp) / "request.lua"
-            script.write_text(
-                f'wrk.method = "{method}"\nwrk.body = \'{body}\'\nwrk.headers["Content-Type"] = "application/json"\n'
-            )
+            script.write_text(_lua(call, headers or {}))
             args += ["-s", str(script)]
         out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -76,58 +83,148 @@ def wrk(url: str, connections: int, method: str = "GET", body: str | None = None
     return Load(rps, p50, p99)
 
 
-def median_load(url: str, connections: int, method: str = "GET", body: str | None = None) -> Load:
-    runs = [wrk(url, connections, method, body) for _ in range(RUNS)]
+def median_load(measure: Callable[[], Load]) -> Load:
+    runs = [measure() for _ in range(RUNS)]
     return Load(*(statistics.median(getattr(r, f) for r in runs) for f in ("rps", "p50_ms", "p99_ms")))
 
 
-def wait_ready(url: str, timeout: float = 60) -> float:
+def wait_ready(url: str, timeout: float = 600) -> float:
     start = time.perf_counter()
     while time.perf_counter() - start < timeout:
         try:
             if httpx.get(url, timeout=1).status_code == 200:
                 return time.perf_counter() - start
         except httpx.TransportError:
-            time.sleep(0.01)
+            time.sleep(0.005)
     raise RuntimeError(f"{url} did not answer")
 
 
 @contextmanager
-def process(args: list[str], ready_url: str) -> Iterator[float]:
+def process(args: list[str], ready_url: str) -> Iterator[tuple[float, int]]:
+    """Start a server; yields (seconds from spawn to its first 200, its pid)."""
+    env = dict(os.environ)
+    # Users run with compiled bytecode (pip writes it at install); so does the benchmark.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     start = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, env=env)
     try:
         wait_ready(ready_url)
-        yield time.perf_counter() - start
+        yield time.perf_counter() - start, proc.pid
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        proc.wait(timeout=60)
 
 
-def simulator_args(db: Path, port: int, fresh: bool = False) -> list[str]:
+def simulator_args(db: Path, port: int, *, fresh: bool = False, fixtures: Path | None = None) -> list[str]:
     args = [sys.executable, "-m", "simulator.cli", "serve", "--db", str(db), "--port", str(port)]
     args += ["--option", "msportal.rate_limit_per_minute=0", "--log-level", "warning"]
+    if fixtures is not None:
+        args += ["--fixtures", str(fixtures)]
     return [*args, "--fresh"] if fresh else args
 
 
+class RssSampler:
+    """The server's resident memory, sampled from /proc while a load runs; the peak is kept."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak_kb, self._stop = pid, 0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.05):
+            self.peak_kb = max(self.peak_kb, _rss_kb(self.pid))
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _dataset(tmp: Path) -> tuple[Path, str]:
+    """The database the throughput figures run on: the generated 100k dataset when available."""
+    if os.environ.get("BENCH_DATASET") != "demo":
+        try:
+            from bench import dataset
+        except ImportError:
+            pass
+        else:
+            db, label = dataset.ensure_dataset()
+            return db, label
+    return tmp / "demo.db", "demo fixtures"
+
+
+def vendor_rows(base: str, ceiling: dict[int, Load], pid: int) -> tuple[list[Row], int]:
+    wanted = [v for v in os.environ.get("BENCH_VENDORS", "").split(",") if v] or None
+    rows: list[Row] = []
+    with RssSampler(pid) as rss:
+        for calls in discover(base, wanted):
+            for kind in ("read", "write", "list"):
+                call: Call = getattr(calls, kind)
+                for c in CONNECTIONS:
+                    load = median_load(lambda call=call, c=c, calls=calls: _measure(base, calls, call, c))
+                    rows.append(
+                        (
+                            f"{calls.vendor} {kind}: {call.method} {_short(call.path)}",
+                            str(c),
+                            f"{load.rps:,.0f}",
+                            f"{load.p50_ms:.2f} / {load.p99_ms:.2f}",
+                            f"{load.rps / ceiling[c].rps:.2f}",
+                        )
+                    )
+                    print(" | ".join(rows[-1]), flush=True)
+    return rows, rss.peak_kb
+
+
+def _measure(base: str, calls: VendorCalls, call: Call, connections: int) -> Load:
+    return wrk(base + call.path, connections, call, calls.headers)
+
+
+def _short(path: str) -> str:
+    path = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "{id}", path)
+    path = re.sub(r"/[0-9a-f]{24}", "/{id}", path)
+    return re.sub(r"/\d+", "/{id}", path).split("?", 1)[0] + ("?…" if "?" in path else "")
+
+
+def in_process_fixture_ms(samples: int = 20) -> float:
+    """The `lms_sim` pytest fixture: a fresh in-process simulator and its first request."""
+    from simulator.testing.harness import InProcessSimulator
+
+    InProcessSimulator().close()  # the first one per process builds the template; tests pay it once
+    times = []
+    for _ in range(samples):
+        start = time.perf_counter()
+        sim = InProcessSimulator()
+        sim.client.get(
+            "/msportal/api/public/v1/training/courses", headers={"Authorization": "Bearer msp_acme_full"}
+        ).raise_for_status()
+        times.append((time.perf_counter() - start) * 1000)
+        sim.close()
+    return statistics.median(times)
+
+
 def main() -> None:
-    rows: list[tuple[str, str, str, str, str]] = []
-    figures: list[tuple[str, str, str]] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "bench.db"
-        ceiling_port, sim_port = free_port(), free_port()
-        ceiling_args = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bench.ceiling:app",
-            "--port",
-            str(ceiling_port),
-            "--log-level",
-            "warning",
-        ]
-        with process(ceiling_args, f"http://127.0.0.1:{ceiling_port}/x"):
-            ceiling = {c: median_load(f"http://127.0.0.1:{ceiling_port}/x", c) for c in (1, 32)}
+    rows: list[Row] = []
+    figures: list[Row] = []
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        ceiling_port = free_port()
+        ceiling_args = [sys.executable, "-m", "uvicorn", "bench.ceiling:app", "--port", str(ceiling_port)]
+        ceiling_url = f"http://127.0.0.1:{ceiling_port}/x"
+        with process([*ceiling_args, "--log-level", "warning"], ceiling_url):
+            ceiling = {c: median_load(lambda c=c: wrk(ceiling_url, c)) for c in CONNECTIONS}
         for c, load in ceiling.items():
             rows.append(
                 (
@@ -139,21 +236,13 @@ def main() -> None:
                 )
             )
 
-        with process(simulator_args(db, sim_port, fresh=True), f"http://127.0.0.1:{sim_port}/_sim/health") as cold:
-            figures.append(("start to first 200, fresh database (fixtures loaded)", f"{cold:.2f} s", "<= 1.5 s"))
-            base = f"http://127.0.0.1:{sim_port}"
-            for label, method, body in (
-                ("msportal GET enrollment", "GET", None),
-                ("msportal PATCH enrollment", "PATCH", '{"progress": 50}'),
-            ):
-                for c in (1, 32):
-                    load = median_load(base + MSP, c, method, body)
-                    ratio = load.rps / ceiling[c].rps
-                    rows.append(
-                        (label, str(c), f"{load.rps:,.0f}", f"{load.p50_ms:.2f} / {load.p99_ms:.2f}", f"{ratio:.2f}")
-                    )
+        # Start-up and reset on the demo fixtures (what `make run` serves).
+        demo_db, port = tmp / "demo.db", free_port()
+        health = f"http://127.0.0.1:{port}/_sim/health"
+        with process(simulator_args(demo_db, port, fresh=True), health) as (cold, _):
+            figures.append(("start to first 200, fresh database (demo fixtures loaded)", f"{cold:.2f} s", "<= 1.5 s"))
             resets = []
-            with httpx.Client(base_url=base) as client:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
                 for _ in range(20):
                     start = time.perf_counter()
                     client.post("/_sim/reset").raise_for_status()
@@ -161,12 +250,31 @@ def main() -> None:
             figures.append(
                 ("POST /_sim/reset (demo fixtures), median of 20", f"{statistics.median(resets):.1f} ms", "<= 50 ms")
             )
-        warm_port = free_port()
         starts = []
         for _ in range(RUNS):
-            with process(simulator_args(db, warm_port), f"http://127.0.0.1:{warm_port}/_sim/health") as warm:
+            with process(simulator_args(demo_db, port), health) as (warm, _):
                 starts.append(warm)
         figures.append(("start to first 200, existing database", f"{statistics.median(starts):.2f} s", "<= 1.5 s"))
+
+        db, label = _dataset(tmp)
+        port = free_port()
+        with process(simulator_args(db, port), f"http://127.0.0.1:{port}/_sim/health") as (_, pid):
+            vendor, peak_kb = vendor_rows(f"http://127.0.0.1:{port}", ceiling, pid)
+            rows += vendor
+        figures.append(
+            (
+                f"resident memory, one worker, {label}, peak under the loads above",
+                f"{peak_kb / 1024:.0f} MB",
+                "<= 200 MB",
+            )
+        )
+    figures.append(
+        (
+            "in-process `lms_sim` fixture: create + first call, median of 20",
+            f"{in_process_fixture_ms():.1f} ms",
+            "<= 20 ms",
+        )
+    )
     p50, p95 = absorb_list.measure(100, 100_000)
     figures.append(
         (
@@ -191,15 +299,26 @@ def main() -> None:
             "<= 250 ms",
         )
     )
-    report(rows, figures)
+    report(rows, figures, label, scaling_rows())
 
 
-def report(rows: list[tuple[str, str, str, str, str]], figures: list[tuple[str, str, str]]) -> None:
+def scaling_rows() -> list[Row]:
+    if os.environ.get("BENCH_SCALE") == "off":
+        return []
+    try:
+        from bench import scale
+    except ImportError:
+        return []
+    return [tuple(str(v) for v in row) for row in scale.measure()]
+
+
+def report(rows: list[Row], figures: list[Row], dataset: str, scaling: list[Row]) -> None:
     lines = [
         f"# lms-simulator benchmark ({__version__})",
         "",
-        f"Machine: {os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}; "
-        f"{RUNS} runs of {SECONDS} s per figure, medians; one uvicorn worker; wrk on the same machine.",
+        f"Machine: {os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}, "
+        f"{_versions()}. {RUNS} runs of {SECONDS} s per figure, medians; one uvicorn worker; "
+        f"wrk on the same machine; data: {dataset}.",
         "",
         "| operation | connections | requests/s | p50 / p99 ms | ratio to ceiling |",
         "|---|---|---|---|---|",
@@ -210,9 +329,32 @@ def report(rows: list[tuple[str, str, str, str, str]], figures: list[tuple[str, 
         *(f"| {' | '.join(f)} |" for f in figures),
         "",
     ]
+    if scaling:
+        lines += [
+            "Several workers (`--workers N`), 32 connections:",
+            "",
+            "| database | workers | operation | requests/s | p50 / p99 ms |",
+            "|---|---|---|---|---|",
+            *(f"| {' | '.join(r)} |" for r in scaling),
+            "",
+        ]
     text = "\n".join(lines)
     print(text)
     OUT.write_text(text)
+
+
+def _versions() -> str:
+    from importlib.metadata import version
+
+    names = ("starlette", "uvicorn", "sqlalchemy", "uvloop", "httptools")
+    found = []
+    for name in names:
+        try:
+            found.append(f"{name} {version(name)}")
+        except Exception:  # noqa: S112 - an optional package may be absent
+            continue
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("\n", 1)[0]
+    return ", ".join([*found, wrk_version.split(" [", 1)[0].strip() or "wrk"])
 
 
 if __name__ == "__main__":

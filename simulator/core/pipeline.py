@@ -27,7 +27,7 @@ from simulator.core import faults, journal
 from simulator.core.context import Reply, RequestContext
 from simulator.core.errors import ApiError, Violation
 from simulator.core.routing import Binding, SpecRoute, build_routes, match
-from simulator.core.spec import load_spec, operations
+from simulator.core.spec import load_spec, spec_operations
 from simulator.core.validation import FORM_TYPES
 from simulator.core.vendor import VendorPlugin
 
@@ -49,12 +49,17 @@ class ServiceApp:
         self.vendor = vendor
         self.spec = load_spec(vendor.spec_file)
         self.prefix = f"/{vendor.name}"
-        self.routes: list[SpecRoute] = build_routes(
-            vendor.spec_file,
-            operations(self.spec),
-            vendor.operations.handlers,
-            case_insensitive=vendor.case_insensitive_paths,
-        )
+        if vendor.journaled:
+            self.routes: list[SpecRoute] = _vendor_routes(
+                vendor.spec_file, vendor.operations.handlers, case_insensitive=vendor.case_insensitive_paths
+            )
+        else:  # the control API: its handlers close over one runtime, so its routes are its own
+            self.routes = build_routes(
+                vendor.spec_file,
+                list(spec_operations(vendor.spec_file)),
+                vendor.operations.handlers,
+                case_insensitive=False,
+            )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -331,6 +336,20 @@ class ServiceApp:
         doc = dict(self.spec)
         doc["servers"] = [{"url": f"{scheme}://{host}{scope.get('root_path', '')}", "description": "lms-simulator"}]
         await Response(orjson.dumps(doc), media_type="application/json")(scope, receive, send)
+
+
+# A vendor's routes depend only on its spec and its module-level handler table, so an app
+# built per test (the `lms_sim` fixture) reuses them instead of building them again.
+_ROUTES: dict[tuple[str, bool], tuple[Mapping[str, Any], list[SpecRoute]]] = {}
+
+
+def _vendor_routes(spec_file: str, handlers: Mapping[str, Any], *, case_insensitive: bool) -> list[SpecRoute]:
+    cached = _ROUTES.get((spec_file, case_insensitive))
+    if cached is not None and cached[0] is handlers:
+        return cached[1]
+    routes = build_routes(spec_file, list(spec_operations(spec_file)), handlers, case_insensitive=case_insensitive)
+    _ROUTES[(spec_file, case_insensitive)] = (handlers, routes)
+    return routes
 
 
 class _FormError(Exception):

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from simulator.core.spec import Operation, load_spec, operations
+from simulator.core.spec import Operation, load_spec, spec_operations
 from simulator.core.validation import RequestValidator, ResponseValidator
 from simulator.core.vendor import Handler
 
@@ -54,7 +54,7 @@ def compile_template(template: str, *, case_insensitive: bool) -> re.Pattern[str
 def _validators(spec_file: str, path: str, method: str) -> tuple[RequestValidator, ResponseValidator]:
     """Compiled once per process and operation: apps built later (one per test) reuse them."""
     spec = load_spec(spec_file)
-    op = next(o for o in operations(spec) if o.path == path and o.method == method)
+    op = next(o for o in spec_operations(spec_file) if o.path == path and o.method == method)
     return RequestValidator(spec, op, spec["paths"][path]), ResponseValidator(spec, op)
 
 

@@ -96,6 +96,12 @@ class Operation:
         return frozenset(s for req in self.security for scopes in req.values() for s in scopes)
 
 
+@functools.cache
+def spec_operations(filename: str) -> tuple[Operation, ...]:
+    """The operations of a bundled spec, listed once per process."""
+    return tuple(operations(load_spec(filename)))
+
+
 def operations(doc: dict[str, Any]) -> list[Operation]:
     default_security = doc.get("security", [])
     out = []

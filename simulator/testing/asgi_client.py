@@ -1,8 +1,9 @@
 """A synchronous httpx transport that calls an ASGI app in-process, on one long-lived event loop.
 
 Starlette's TestClient starts a thread and an event loop for every request, which costs
-milliseconds; tests here make thousands of calls. This transport keeps one loop running in
-a daemon thread and hands each request to it.
+milliseconds; tests here make thousands of calls. This transport hands each request to one
+loop that runs in a daemon thread for the life of the process, shared by every in-process
+simulator (a new thread per `lms_sim` fixture would cost more than the rest of the fixture).
 """
 
 from __future__ import annotations
@@ -14,14 +15,25 @@ from typing import Any
 import httpx
 from starlette.types import ASGIApp, Message
 
+_LOOP: asyncio.AbstractEventLoop | None = None
+_LOOP_LOCK = threading.Lock()
+
+
+def shared_loop() -> asyncio.AbstractEventLoop:
+    global _LOOP
+    with _LOOP_LOCK:
+        if _LOOP is None or _LOOP.is_closed():
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="lms-sim-asgi", daemon=True).start()
+            _LOOP = loop
+        return _LOOP
+
 
 class AsgiTransport(httpx.BaseTransport):
     def __init__(self, app: ASGIApp, *, client: tuple[str, int] = ("127.0.0.1", 50000)) -> None:
         self.app = app
         self.client = client
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="lms-sim-asgi", daemon=True)
-        self.thread.start()
+        self.loop = shared_loop()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
@@ -69,8 +81,4 @@ class AsgiTransport(httpx.BaseTransport):
         return status, headers, b"".join(chunks)
 
     def close(self) -> None:
-        if self.loop.is_running():
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self.thread.join(timeout=5)
-        if not self.loop.is_running():
-            self.loop.close()
+        pass  # the loop is shared by every in-process simulator and lives as long as the process
