@@ -61,6 +61,16 @@ def judged_on_body_status(target: Target) -> bool:
     return body_status.declared(load_spec(target.spec_file)) is not None
 
 
+def writing_gets(target: Target) -> list[str]:
+    """GET operations that change state, which the spec marks `x-writes: true` (every Skillable
+    call is a GET, CreateClassEnrollment included): `--read-only` must leave them out too."""
+    return [
+        str(op["operationId"])
+        for item in load_spec(target.spec_file).get("paths", {}).values()
+        if isinstance(op := item.get("get"), dict) and op.get("x-writes") is True and "operationId" in op
+    ]
+
+
 def load_schema(options: ContractOptions) -> BaseSchema:
     target = options.target
     schema: BaseSchema
@@ -75,6 +85,8 @@ def load_schema(options: ContractOptions) -> BaseSchema:
         schema = schema.exclude(operation_id=operation_id)
     if options.read_only:
         schema = schema.include(method="GET")
+        for operation_id in writing_gets(target):
+            schema = schema.exclude(operation_id=operation_id)
     config = schema.config
     config.update(
         headers=dict(options.headers) or None,
@@ -102,6 +114,9 @@ def run_contract(options: ContractOptions) -> ContractReport:
     report = ContractReport(target=options.target.name, base_url=base_url)
     for operation_id, reason in options.target.excluded:
         report.excluded.append(f"{operation_id}: excluded, {reason}")
+    if options.read_only:
+        for operation_id in writing_gets(options.target):
+            report.excluded.append(f"{operation_id}: excluded, a GET that changes state (--read-only)")
     in_body = judged_on_body_status(options.target)
     for check in blind_checks(options.target):
         if in_body:
