@@ -32,7 +32,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="credentials; 'demo' uses the vendor's demo credential from the server's /_sim/vendors",
     )
     parser.add_argument("--max-examples", type=int, default=20, help="generated cases per operation and phase")
-    parser.add_argument("--read-only", action="store_true", help="GET operations only (safe against a real tenant)")
+    parser.add_argument(
+        "--read-only", action="store_true", help="only GET operations that change nothing (safe against a real tenant)"
+    )
     parser.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report here")
     parser.add_argument("--seed", type=int, default=42, help="Hypothesis seed, for reproducible runs")
     parser.add_argument(

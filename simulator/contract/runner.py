@@ -17,6 +17,7 @@ from schemathesis.engine.recorder import ScenarioRecorder
 from schemathesis.generation import GenerationMode
 from schemathesis.schemas import BaseSchema
 
+from simulator.contract import body_status
 from simulator.contract.report import ContractReport, Failure
 from simulator.contract.targets import Target
 from simulator.core.spec import load_spec
@@ -43,16 +44,31 @@ class ContractOptions:
 
 
 # Checks that tell a rejection from an acceptance by the HTTP status alone.
-STATUS_BASED_CHECKS = ("ignored_auth", "missing_required_header", "negative_data_rejection")
+STATUS_BASED_CHECKS = body_status.HTTP_STATUS_CHECKS
 
 
 def blind_checks(target: Target) -> tuple[str, ...]:
-    """The status-based checks, when the vendor's spec says it answers a bad credential with a 2xx
-    (`x-auth-failure-status`, e.g. Skillable's HTTP 200 with an error status in the body): those
-    checks cannot see its rejections, so they are turned off and the summary says so."""
+    """The status-based checks that cannot judge this vendor as they are: its spec says it answers a
+    bad credential with a 2xx (`x-auth-failure-status`, e.g. Skillable's HTTP 200 with an error
+    status in the body). When the spec also says where that status lives (`x-status-in-body`), the
+    checks still run, on the body status (body_status.py); otherwise they are off."""
     schemes = load_spec(target.spec_file).get("components", {}).get("securitySchemes", {})
     statuses = [str(s.get("x-auth-failure-status", "")) for s in schemes.values()]
     return STATUS_BASED_CHECKS if any(status.startswith("2") for status in statuses) else ()
+
+
+def judged_on_body_status(target: Target) -> bool:
+    return body_status.declared(load_spec(target.spec_file)) is not None
+
+
+def writing_gets(target: Target) -> list[str]:
+    """GET operations that change state, which the spec marks `x-writes: true` (every Skillable
+    call is a GET, CreateClassEnrollment included): `--read-only` must leave them out too."""
+    return [
+        str(op["operationId"])
+        for item in load_spec(target.spec_file).get("paths", {}).values()
+        if isinstance(op := item.get("get"), dict) and op.get("x-writes") is True and "operationId" in op
+    ]
 
 
 def load_schema(options: ContractOptions) -> BaseSchema:
@@ -69,6 +85,8 @@ def load_schema(options: ContractOptions) -> BaseSchema:
         schema = schema.exclude(operation_id=operation_id)
     if options.read_only:
         schema = schema.include(method="GET")
+        for operation_id in writing_gets(target):
+            schema = schema.exclude(operation_id=operation_id)
     config = schema.config
     config.update(
         headers=dict(options.headers) or None,
@@ -96,8 +114,15 @@ def run_contract(options: ContractOptions) -> ContractReport:
     report = ContractReport(target=options.target.name, base_url=base_url)
     for operation_id, reason in options.target.excluded:
         report.excluded.append(f"{operation_id}: excluded, {reason}")
+    if options.read_only:
+        for operation_id in writing_gets(options.target):
+            report.excluded.append(f"{operation_id}: excluded, a GET that changes state (--read-only)")
+    in_body = judged_on_body_status(options.target)
     for check in blind_checks(options.target):
-        report.excluded.append(f"check {check}: off, the vendor answers bad requests with a 2xx")
+        if in_body:
+            report.excluded.append(f"check {check}: judged on the body status ({check}_in_body)")
+        else:
+            report.excluded.append(f"check {check}: off, the vendor answers bad requests with a 2xx")
     started = time.monotonic()
     unfinished: set[str] = set()
     for event in from_schema(schema).execute():

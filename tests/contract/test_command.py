@@ -69,6 +69,23 @@ def test_read_only_sends_nothing_but_gets(live_sim: ServerSimulator, capsys: pyt
     assert methods == {"GET"}
 
 
+@pytest.mark.server
+def test_read_only_leaves_out_gets_that_change_state(
+    live_sim: ServerSimulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Every Skillable call is a GET, writes included; the spec marks those `x-writes`.
+    live_sim.clear_requests()
+    code, out = run_cli(
+        capsys, "--vendor", "skillable", "--base-url", live_sim.base_url("skillable"), "--auth", "demo", "--read-only",
+        *QUICK,
+    )  # fmt: skip
+    assert code == 0, out
+    assert "createClassEnrollment: excluded" in out and "updateClassEnrollment: excluded" in out
+    operations = {entry["operationId"] for entry in live_sim.requests(vendor="skillable", limit=1000)}
+    assert "getClassEnrollment" in operations
+    assert not operations & {"createClassEnrollment", "updateClassEnrollment"}, operations
+
+
 def _broken_msportal() -> tuple[Starlette, InProcessSimulator]:
     """The real simulator, except a course's passingScore is a string and a fetched enrollment answers 202."""
     sim = InProcessSimulator()

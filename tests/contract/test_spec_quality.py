@@ -30,9 +30,7 @@ def test_spec_is_valid_openapi_3_0(spec: Path) -> None:
 # Specs that do not keep every promise yet: strict, so the mark must go as soon as one does.
 INCOMPLETE = {
     "absorb.yaml": "query parameters and 413/429 responses without examples",
-    "docebo.yaml": "query parameters without examples",
     "learnlink.yaml": "parameters and error responses without examples",
-    "skillable.yaml": "no 401 (the API answers a bad key with HTTP 200): needs x-auth-failure-status",
 }
 
 
@@ -108,7 +106,7 @@ def test_a_scheme_may_declare_how_auth_failures_are_answered() -> None:
     assert not any("authenticated" in p for p in spec_problems(doc))
 
 
-def test_status_based_checks_are_off_only_for_2xx_auth_failures(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_status_based_checks_are_replaced_only_for_2xx_auth_failures(monkeypatch: pytest.MonkeyPatch) -> None:
     from simulator.contract import runner
 
     target = all_targets()[0]
@@ -119,3 +117,14 @@ def test_status_based_checks_are_off_only_for_2xx_auth_failures(monkeypatch: pyt
         doc = {"components": {"securitySchemes": {"key": scheme}}}
         monkeypatch.setattr(runner, "load_spec", lambda _name, doc=doc: doc)
         assert runner.blind_checks(target) == expected
+        assert not runner.judged_on_body_status(target)
+
+
+def test_skillable_declares_its_200_auth_failures_and_where_the_body_status_lives() -> None:
+    from simulator.contract import runner
+    from simulator.contract.targets import find_target
+
+    skillable = find_target("skillable")
+    assert runner.blind_checks(skillable) == runner.STATUS_BASED_CHECKS
+    assert runner.judged_on_body_status(skillable)
+    assert not runner.judged_on_body_status(find_target("msportal"))
