@@ -46,5 +46,10 @@ bench: $(TEST_STAMP)
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 	$(PY) -m bench.run
 
+# 50 clients for 60 s against `serve --workers 2`, then kill -9 under write load and restart, 3 times
+# (SOAK_CLIENTS, SOAK_SECONDS, SOAK_CRASHES); prints requests sent, 5xx seen, writes lost, crashes survived.
+soak: $(TEST_STAMP)
+	$(PY) -m bench.soak
+
 clean:
 	rm -rf $(VENV) .var reports .pytest_cache .mypy_cache .ruff_cache

@@ -7,6 +7,7 @@ and exit code 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
 import os
 import shutil
@@ -140,6 +141,16 @@ def settings_from(args: argparse.Namespace) -> Settings:
     )
 
 
+def is_loopback(host: str) -> bool:
+    """Whether only this machine can reach `host` (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
 def serve(settings: Settings) -> None:
     import uvicorn
     from sqlalchemy.exc import SQLAlchemyError
@@ -159,7 +170,7 @@ def serve(settings: Settings) -> None:
         raise UsageError(f"invalid fixtures: {exc}") from exc
     except (SQLAlchemyError, OSError, ModuleNotFoundError) as exc:
         raise UsageError(f"cannot use the database {settings.db!r}: {str(exc).splitlines()[0]}") from exc
-    if settings.host not in ("127.0.0.1", "localhost", "::1") and not settings.admin_token:
+    if not is_loopback(settings.host) and not settings.admin_token:
         print(
             f"warning: serving on {settings.host} without --admin-token: anyone who can reach it can reset it",
             file=sys.stderr,

@@ -1,7 +1,8 @@
 """The request journal: every vendor request as the simulator saw and answered it.
 
 Secrets are redacted before anything is stored: credentials in headers, password and
-secret fields in bodies, and the whole response of operations that hand out tokens.
+secret fields in bodies (JSON or form fields, parsed or not) and in query strings, and
+the whole response of operations that hand out tokens.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import functools
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import unquote_plus
 
 import orjson
 from sqlalchemy import delete, func, select
@@ -44,12 +46,39 @@ def redact_value(value: Any) -> Any:
     return value
 
 
+def redact_query(query: str) -> str:
+    """A query string (or form body) with the value of every secret-looking field replaced.
+
+    Works on the raw text, pair by pair, so a string that does not decode is kept as sent
+    except for those values."""
+    pairs = query.split("&")
+    for i, pair in enumerate(pairs):
+        name, sep, _value = pair.partition("=")
+        if sep and is_secret_field(unquote_plus(name)):
+            pairs[i] = f"{name}={REDACTED}"
+    return "&".join(pairs)
+
+
+# `"name": "value"` in text that is not valid JSON (cut short, or malformed around it).
+_JSON_STRING_MEMBER = re.compile(r'"((?:[^"\\]|\\.)*)"(\s*:\s*)"(?:[^"\\]|\\.)*("?)')
+
+
+def _redact_json_text(text: str) -> str:
+    def member(match: re.Match[str]) -> str:
+        name, colon, closing = match.groups()
+        return match.group(0) if not is_secret_field(name) else f'"{name}"{colon}"{REDACTED}{closing}'
+
+    return _JSON_STRING_MEMBER.sub(member, text)
+
+
 def body_text(raw: bytes, parsed: Any, limit: int) -> str | None:
-    """The body as stored: redacted JSON when it parsed, else the (truncated) raw text."""
+    """The body as stored: redacted JSON when it parsed, else the (truncated) raw text with
+    secret-looking `"name": "value"` members and `name=value` pairs redacted (JSON that does
+    not parse, a form the pipeline did not get to parse)."""
     if parsed is not None:
         text = orjson.dumps(redact_value(parsed)).decode()
     elif raw:
-        text = raw[:limit].decode("utf-8", errors="replace")
+        text = redact_query(_redact_json_text(raw[:limit].decode("utf-8", errors="replace")))
     else:
         return None
     return text if len(text) <= limit else text[:limit] + "…(truncated)"
@@ -61,6 +90,8 @@ _INSERT = fastsql.insert_all_columns(JournalRow.__table__)  # type: ignore[arg-t
 def record(session: Session, **fields: Any) -> None:
     """Append an entry, on the request's own transaction (see `fastsql` for why not the ORM)."""
     fields.setdefault("wall_at", clock.wall_now())
+    if fields.get("query"):
+        fields["query"] = redact_query(fields["query"])
     _INSERT.execute(session, fields)
 
 

@@ -1,5 +1,5 @@
 """Test helpers: an in-process simulator (`InProcessSimulator`) and the pytest plugin."""
 
-from simulator.testing.harness import InProcessSimulator, ServerSimulator
+from simulator.testing.harness import InjectedFaultDropped, InProcessSimulator, ServerSimulator
 
-__all__ = ["InProcessSimulator", "ServerSimulator"]
+__all__ = ["InProcessSimulator", "InjectedFaultDropped", "ServerSimulator"]

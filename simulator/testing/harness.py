@@ -18,6 +18,7 @@ from starlette.applications import Starlette
 
 from simulator.app import create_app
 from simulator.core import clock
+from simulator.core.pipeline import ConnectionDropped
 from simulator.runtime import Runtime
 from simulator.settings import DEFAULT_FIXTURES, Settings
 from simulator.testing.asgi_client import AsgiTransport
@@ -116,6 +117,17 @@ class _Controls:
     def clear_faults(self) -> None:
         self.admin("DELETE", "/faults")
 
+    def fired_faults(self, limit: int = 1000) -> list[dict[str, Any]]:
+        """Journal entries of requests an injected fault answered (newest first)."""
+        return [e for e in self.requests(limit=limit) if e.get("fault")]
+
+    def fault_report(self, limit: int = 1000) -> str:
+        """One line per request a fault rule answered, naming the rule: for failure messages."""
+        lines = [
+            f"{e['method']} {e['path']} -> {_fault_outcome(e)} (fault {e['fault']})" for e in self.fired_faults(limit)
+        ]
+        return "\n".join(reversed(lines))
+
     # -- verification -----------------------------------------------------------------------
 
     def verify(self, **matcher: Any) -> dict[str, Any]:
@@ -158,6 +170,48 @@ class _Controls:
         self.admin("POST", f"/snapshots/{name}/restore")
 
 
+def _fault_outcome(entry: dict[str, Any]) -> str:
+    kind = str(entry["fault"]).split(": ", 1)[-1]
+    return "connection dropped" if kind.startswith(("drop", "hang")) else str(entry["status"])
+
+
+class InjectedFaultDropped(ConnectionDropped):
+    """An in-process request whose connection an injected fault rule dropped; names the rule."""
+
+    def __init__(self, message: str, rule: str | None) -> None:
+        super().__init__(message)
+        self.rule = rule
+
+
+class _FaultNamingTransport(httpx.BaseTransport):
+    """Turns the pipeline's bare `ConnectionDropped` into one that says which rule dropped it."""
+
+    def __init__(self, inner: AsgiTransport, simulator: InProcessSimulator) -> None:
+        self.inner = inner
+        self.simulator = simulator
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return self.inner.handle_request(request)
+        except ConnectionDropped as exc:
+            if isinstance(exc, InjectedFaultDropped):
+                raise
+            rule = self._rule_for(request)
+            where = f"{request.method} {request.url.path}"
+            named = f"injected fault {rule}" if rule else "an injected fault"
+            raise InjectedFaultDropped(f"{where}: the connection was dropped by {named}", rule) from exc
+
+    def _rule_for(self, request: httpx.Request) -> str | None:
+        # The journal entry is committed before the connection is dropped.
+        for entry in self.simulator.fired_faults(limit=20):
+            if entry["method"] == request.method and entry["path"] == request.url.path:
+                return str(entry["fault"])
+        return None
+
+    def close(self) -> None:
+        self.inner.close()
+
+
 def _camel(name: str) -> str:
     """Python keyword names to the control API's: operation_id -> operationId, at_least -> atLeast."""
     head, *rest = name.split("_")
@@ -181,7 +235,7 @@ class InProcessSimulator(_Controls):
         self.app: Starlette = create_app(self.settings)
         self.runtime: Runtime = self.app.state.runtime
         self.transport = AsgiTransport(self.app)
-        self.client = httpx.Client(transport=self.transport, base_url="http://testserver")
+        self.client = httpx.Client(transport=_FaultNamingTransport(self.transport, self), base_url="http://testserver")
         if frozen:
             self.freeze()
 

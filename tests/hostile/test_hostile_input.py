@@ -18,6 +18,8 @@ from simulator.core.spec import Operation, load_spec, operations
 from simulator.testing.demo_auth import PROVIDERS
 from simulator.testing.harness import InProcessSimulator
 from simulator.vendors import all_vendors
+from tests.hostile.envelopes import is_vendor_rejection
+from tests.hostile.figures import FIGURES, report_at_module_end
 
 HOSTILE_STRINGS = [
     "../../../../etc/passwd",
@@ -105,6 +107,7 @@ def sim() -> Iterator[InProcessSimulator]:
     simulator = InProcessSimulator()
     yield simulator
     simulator.close()
+    report_at_module_end()
 
 
 @pytest.mark.parametrize(("vendor", "op"), list(_cases()))
@@ -123,12 +126,14 @@ def test_hostile_input_is_rejected_and_changes_nothing(sim: InProcessSimulator, 
     def attempt(path: str, **kwargs: Any) -> None:
         nonlocal tried
         tried += 1
+        FIGURES.count(vendor)
         before = digest()
         response = sim.call(op.method, vendor, path, headers={**auth, **kwargs.pop("headers", {})}, **kwargs)
         assert response.status_code < 500, (
             f"{op.method} {path} {kwargs.get('params')} -> {response.status_code}: {response.text[:300]}"
         )
         if rejected(response):
+            assert is_vendor_rejection(vendor, response), f"not {vendor}'s envelope: {response.text[:300]}"
             assert digest() == before, f"a rejected {op.operation_id} changed state"
 
     has_path_params = "{" in op.path
@@ -147,8 +152,10 @@ def test_hostile_input_is_rejected_and_changes_nothing(sim: InProcessSimulator, 
                 op.method, vendor, response_path, content=body, headers={**auth, "Content-Type": content_type}
             )
             tried += 1
+            FIGURES.count(vendor)
             assert response.status_code < 500, f"{_label}: {response.status_code} {response.text[:300]}"
             assert rejected(response), f"{_label} was accepted: {response.status_code} {response.text[:300]}"
+            assert is_vendor_rejection(vendor, response), f"{_label}: not {vendor}'s envelope: {response.text[:300]}"
             assert digest() == before
     assert tried > 0 or not (has_path_params or _params(op) or op.raw.get("requestBody"))
 

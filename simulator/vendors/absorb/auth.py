@@ -13,6 +13,7 @@ per key in a token bucket on the simulated clock: 200 per second with a burst of
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 
 from sqlalchemy import delete, func, select
 
@@ -90,14 +91,14 @@ def issue_token(ctx: RequestContext, body: dict[str, str]) -> str:
     """Check the credentials and hand out the user's new (and only) token."""
     tenant = ctx.tenant
     api_key = ctx.headers.get("x-api-key", "").strip().lower()
-    if body["privateKey"].strip().lower() != api_key:
+    if not _same(body["privateKey"].strip().lower(), api_key):
         raise unauthorized("The privateKey does not match the x-api-key.")
     user = ctx.session.scalar(
         select(AbsorbUser).where(
             AbsorbUser.tenant == tenant, func.lower(AbsorbUser.username) == body["username"].lower()
         )
     )
-    if user is None or user.password is None or user.password != body["password"] or user.active_status != 0:
+    if user is None or user.password is None or not _same(user.password, body["password"]) or user.active_status != 0:
         raise unauthorized("Invalid username or password.")
     now = ctx.now()
     token = ctx.new_hex("absorb.token", TOKEN_LENGTH)
@@ -113,6 +114,11 @@ def issue_token(ctx: RequestContext, body: dict[str, str]) -> str:
     )
     ctx.session.flush()
     return token
+
+
+def _same(secret: str, given: str) -> bool:
+    """Compare secrets in constant time: timing must not reveal how much of a guess was right."""
+    return hmac.compare_digest(secret.encode(), given.encode())
 
 
 def _count_request(ctx: RequestContext, api_key: str) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -73,9 +74,14 @@ def _client(session: Session, form: Mapping[str, Any], headers: Mapping[str, str
     if not client_id:
         raise oauth_error(400, "invalid_client", "Client credentials were not found in the headers or body")
     client = session.get(DoceboClient, client_id)
-    if client is None or secret != client.client_secret:
+    if client is None or not _same(client.client_secret, secret):
         raise oauth_error(400, "invalid_client", "The client credentials are invalid")
     return client
+
+
+def _same(secret: str, given: str | None) -> bool:
+    """Compare secrets in constant time: timing must not reveal how much of a guess was right."""
+    return given is not None and hmac.compare_digest(secret.encode(), given.encode())
 
 
 def _grant(
@@ -86,7 +92,7 @@ def _grant(
         user = session.scalar(
             select(DoceboUser).where(DoceboUser.tenant == client.tenant, DoceboUser.username == username)
         )
-        if user is None or not user.active or user.password is None or user.password != password:
+        if user is None or not user.active or user.password is None or not _same(user.password, password):
             raise oauth_error(400, "invalid_grant", "Invalid username and password combination")
         return Grant(client, user.id, with_refresh=True)
     if grant_type == "client_credentials":
