@@ -29,6 +29,7 @@ Processor = Callable[[Any], Any]
 class _Prepared:
     sql: str
     names: tuple[str, ...]  # bound parameter names, in positional order when the dialect is positional
+    defaults: tuple[Any, ...]  # the value a name binds when the call does not give one (literals)
     positional: bool
     binders: tuple[Processor | None, ...]
     readers: tuple[Processor | None, ...]
@@ -48,20 +49,22 @@ class FastStatement:
             assert isinstance(compiled, SQLCompiler)
             names = tuple(compiled.positiontup or ()) if dialect.positional else tuple(compiled.binds)
             binders = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
+            defaults = tuple(compiled.binds[name].value for name in names)
             columns: Sequence[ColumnElement[Any]] = (
                 list(self.statement.selected_columns) if isinstance(self.statement, Select) else []
             )
             readers = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
-            prepared = _Prepared(compiled.string, names, dialect.positional, binders, readers)
+            prepared = _Prepared(compiled.string, names, defaults, dialect.positional, binders, readers)
             self._by_dialect[dialect.name] = prepared
         return prepared
 
     def _cursor(self, session: Session, params: Mapping[str, Any]) -> Any:
         connection = session.connection()  # begins the request's transaction if it has not begun
         prepared = self._prepare(connection.dialect)
+        given = (params.get(name, default) for name, default in zip(prepared.names, prepared.defaults, strict=True))
         values = [
             value if bind is None or value is None else bind(value)
-            for bind, value in zip(prepared.binders, (params.get(name) for name in prepared.names), strict=True)
+            for bind, value in zip(prepared.binders, given, strict=True)
         ]
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         cursor.execute(prepared.sql, values if prepared.positional else dict(zip(prepared.names, values, strict=True)))

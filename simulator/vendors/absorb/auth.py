@@ -15,11 +15,12 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 
 from simulator.core import ratelimit
 from simulator.core.context import Principal, RequestContext
 from simulator.core.errors import ApiError
+from simulator.core.fastsql import FastStatement
 from simulator.core.spec import Operation
 from simulator.vendors.absorb.models import AbsorbPortal, AbsorbToken, AbsorbUser
 from simulator.vendors.absorb.states import TOKEN_LIFETIME_SECONDS
@@ -39,27 +40,27 @@ def authenticate(ctx: RequestContext, op: Operation) -> Principal:
     key = ctx.headers.get("x-api-key", "").strip()
     if not key:
         raise unauthorized("The x-api-key header is required.")
-    portal = ctx.session.get(AbsorbPortal, key.lower())
-    if portal is None:
+    found = _PORTAL.rows(ctx.session, {"api_key": key.lower()})
+    if not found:
         raise unauthorized("The x-api-key is not valid.")
-    principal = Principal(tenant=portal.tenant, subject=f"portal:{portal.api_key}")
+    tenant, api_key, disabled = found[0]
+    principal = Principal(tenant=tenant, subject=f"portal:{api_key}")
     ctx.authenticate_as(principal)
-    _count_request(ctx, portal.api_key)
+    _count_request(ctx, api_key)
     if ctx.headers.get("x-api-version", "").strip() != "2":
         ctx.warn("header.x-api-version", "expected x-api-version: 2; served as v2")
-    if portal.disabled:
+    if disabled:
         raise ApiError(403, "Portal disabled.", code="PortalDisabled")
     if op.operation_id == AUTHENTICATE:
         return principal
-    user = _token_user(ctx, portal.tenant)
-    admin = user.is_admin
+    user_id, username, admin = _token_user(ctx, tenant)
     if not admin and op.operation_id not in LEARNER_OPERATIONS:
         raise ApiError(403, "The user does not have an admin role that allows this operation.", code="Forbidden")
     principal = Principal(
-        tenant=portal.tenant,
-        subject=user.id,
+        tenant=tenant,
+        subject=user_id,
         scopes=frozenset({"admin"} if admin else set()),
-        extra={"username": user.username, "api_key": portal.api_key},
+        extra={"username": username, "api_key": api_key},
     )
     ctx.authenticate_as(principal)
     return principal
@@ -74,17 +75,31 @@ def bearer_value(header: str) -> str:
     return value
 
 
-def _token_user(ctx: RequestContext, tenant: str) -> AbsorbUser:
+# Every request authenticates: both lookups are built once and read plain rows, not ORM objects.
+_PORTAL = FastStatement(
+    select(AbsorbPortal.tenant, AbsorbPortal.api_key, AbsorbPortal.disabled).where(
+        AbsorbPortal.api_key == bindparam("api_key")
+    )
+)
+_TOKEN_USER = FastStatement(
+    select(AbsorbToken.expires_at, AbsorbUser.id, AbsorbUser.username, AbsorbUser.is_admin, AbsorbUser.active_status)
+    .outerjoin(AbsorbUser, AbsorbUser.id == AbsorbToken.user_id)
+    .where(AbsorbToken.token == bindparam("token"), AbsorbToken.tenant == bindparam("tenant"))
+)
+
+
+def _token_user(ctx: RequestContext, tenant: str) -> tuple[str, str, bool]:
+    """(id, username, is admin) of the active user a valid token belongs to."""
     token = bearer_value(ctx.headers.get("authorization", ""))
     if not token:
         raise unauthorized("The Authorization header with a token from /authenticate is required.")
-    row = ctx.session.scalar(select(AbsorbToken).where(AbsorbToken.token == token, AbsorbToken.tenant == tenant))
-    if row is None or row.expires_at <= ctx.now():
+    found = _TOKEN_USER.rows(ctx.session, {"token": token, "tenant": tenant})
+    if not found or found[0][0] <= ctx.now():
         raise unauthorized("The token is invalid, expired or has been replaced by a newer one.")
-    user = ctx.session.get(AbsorbUser, row.user_id)
-    if user is None or user.active_status != 0:
+    _, user_id, username, is_admin, active_status = found[0]
+    if user_id is None or active_status != 0:
         raise unauthorized("The token's user is not active.")
-    return user
+    return user_id, username, bool(is_admin)
 
 
 def issue_token(ctx: RequestContext, body: dict[str, str]) -> str:

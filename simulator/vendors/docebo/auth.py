@@ -19,11 +19,13 @@ may call everything; a plain user (`user`) may only list and view its own enroll
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from simulator.core import clock, ratelimit
 from simulator.core.context import Principal, RequestContext
 from simulator.core.errors import ApiError
+from simulator.core.fastsql import FastStatement
 from simulator.core.models import MetaRow
 from simulator.core.spec import Operation
 from simulator.vendors.docebo import tokens
@@ -51,10 +53,14 @@ def set_rate_limit_profile(session: Session, profile: str) -> None:
         row.value = profile
 
 
+# Read on every request (the profile can change at run time, from any worker): built once.
+_PROFILE = FastStatement(select(MetaRow.value).where(MetaRow.key == RATE_LIMIT_META_KEY))
+
+
 def rate_limit_profile(ctx: RequestContext) -> str:
-    row = ctx.session.get(MetaRow, RATE_LIMIT_META_KEY)
-    if row is not None and isinstance(row.value, str):
-        return row.value
+    found = _PROFILE.rows(ctx.session, {})
+    if found and isinstance(found[0][0], str):
+        return found[0][0]
     return str(ctx.settings.option("docebo", "rate_limit", "off"))
 
 
@@ -92,12 +98,12 @@ def authenticate(ctx: RequestContext, op: Operation) -> Principal | None:
     token = _bearer(ctx)
     if token is None:
         raise invalid_token("The access token is missing")
-    row = tokens.access_token_row(ctx.session, token)
-    if row is None:
+    found = tokens.access_principal(ctx.session, token)
+    if found is None:
         raise invalid_token("The access token provided is invalid")
-    if row.expires_at <= clock.now(ctx.session, row.tenant):
+    principal, expires_at = found
+    if expires_at <= clock.now(ctx.session, principal.tenant):
         raise invalid_token("The access token provided has expired")
-    principal = tokens.principal_for(row, ctx.session)
     if principal.extra["role"] == LEARNER_ROLE and op.operation_id not in LEARNER_OPERATIONS:
         raise ApiError(403, "You do not have permission to perform this action")
     return principal

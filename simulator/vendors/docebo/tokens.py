@@ -21,10 +21,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from simulator.core.context import Principal, RequestContext
+from simulator.core.fastsql import FastStatement
 from simulator.vendors.docebo.errors import oauth_error
 from simulator.vendors.docebo.models import DoceboClient, DoceboToken, DoceboUser
 
@@ -155,19 +156,37 @@ def _store(ctx: RequestContext, grant: Grant, kind: str, now: dt.datetime, secon
     return token
 
 
-def access_token_row(session: Session, token: str) -> DoceboToken | None:
-    row = session.get(DoceboToken, token)
-    return row if row is not None and row.kind == "access" and not row.revoked else None
-
-
-def principal_for(row: DoceboToken, session: Session) -> Principal:
-    """Who a token acts as. A client_credentials token acts as the platform (superadmin);
-    a password-grant token has the level of its user (godadmin, poweruser or user)."""
-    user = session.get(DoceboUser, (row.tenant, row.user_id)) if row.user_id is not None else None
-    subject = user.username if user is not None else row.client_id
-    return Principal(
-        tenant=row.tenant,
-        subject=subject,
-        scopes=frozenset({row.scope}),
-        extra={"client_id": row.client_id, "user_id": row.user_id, "role": user.role if user else "godadmin"},
+# Every request presents a token: its row and its user in one statement, built once.
+_ACCESS = FastStatement(
+    select(
+        DoceboToken.tenant,
+        DoceboToken.client_id,
+        DoceboToken.user_id,
+        DoceboToken.scope,
+        DoceboToken.expires_at,
+        DoceboUser.username,
+        DoceboUser.role,
     )
+    .outerjoin(DoceboUser, (DoceboUser.tenant == DoceboToken.tenant) & (DoceboUser.id == DoceboToken.user_id))
+    .where(DoceboToken.token == bindparam("token"), DoceboToken.kind == "access", DoceboToken.revoked.is_(False))
+)
+
+
+def access_principal(session: Session, token: str) -> tuple[Principal, dt.datetime] | None:
+    """Who a valid (unrevoked) access token acts as, and when it expires.
+
+    A client_credentials token acts as the platform (superadmin); a password-grant token has
+    the level of its user (godadmin, poweruser or user).
+    """
+    found = _ACCESS.rows(session, {"token": token})
+    if not found:
+        return None
+    tenant, client_id, user_id, scope, expires_at, username, role = found[0]
+    has_user = user_id is not None and username is not None
+    principal = Principal(
+        tenant=tenant,
+        subject=username if has_user else client_id,
+        scopes=frozenset({scope}),
+        extra={"client_id": client_id, "user_id": user_id, "role": role if has_user else "godadmin"},
+    )
+    return principal, expires_at

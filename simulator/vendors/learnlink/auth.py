@@ -42,18 +42,19 @@ def _principal(ctx: RequestContext) -> Principal:
         raise ApiError(401, "Missing Authorization header")
     basic = parse_basic(header)
     if basic is not None:
-        credential = tokens.find_credential(ctx.session, *basic)
-        if credential is None:
+        caller = tokens.basic_caller(ctx.session, *basic)
+        if caller is None:
             raise ApiError(401, "Invalid Tenant ID or API secret")
-        return Principal(credential.tenant, credential.tenant_id, frozenset(credential.scopes), {"scheme": "basic"})
+        return Principal(caller[0], basic[0], frozenset(caller[1]), {"scheme": "basic"})
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
         raise ApiError(401, "Unsupported authorization scheme")
-    token = tokens.find_token(ctx.session, value.strip())
+    issued = tokens.bearer_caller(ctx.session, value.strip())
     # Expiry is read on the token tenant's own simulated clock.
-    if token is None or token.expires_at <= clock.now(ctx.session, token.tenant):
+    if issued is None or issued[3] <= clock.now(ctx.session, issued[0]):
         raise ApiError(401, "The access token is invalid or has expired")
-    return Principal(token.tenant, token.tenant_id, frozenset(token.scopes.split()), {"scheme": "bearer"})
+    tenant, tenant_id, scopes, _ = issued
+    return Principal(tenant, tenant_id, frozenset(scopes), {"scheme": "bearer"})
 
 
 def _check_scopes(principal: Principal, op: Operation) -> None:

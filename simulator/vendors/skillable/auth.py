@@ -5,11 +5,12 @@ A missing or unknown key answers body status 30 (Invalid integration key), HTTP 
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from simulator.core.context import Principal, RequestContext
 from simulator.core.errors import ApiError
+from simulator.core.fastsql import FastStatement
 from simulator.core.spec import Operation
 from simulator.core.vendor import Credential
 from simulator.vendors.skillable.models import SkillableApiKey
@@ -17,12 +18,19 @@ from simulator.vendors.skillable.models import SkillableApiKey
 HEADER = "api_key"
 
 
+# Built once: every request authenticates, and a plain row is all it needs.
+_KEY = FastStatement(
+    select(SkillableApiKey.tenant, SkillableApiKey.name).where(SkillableApiKey.key == bindparam("key"))
+)
+
+
 def authenticate(ctx: RequestContext, op: Operation) -> Principal:
     key = ctx.headers.get(HEADER, "").strip()
-    row = ctx.session.get(SkillableApiKey, key) if key else None
-    if row is None:
+    found = _KEY.rows(ctx.session, {"key": key}) if key else []
+    if not found:
         raise ApiError(401, "Invalid integration key")
-    return Principal(tenant=row.tenant, subject=row.name or row.key)
+    tenant, name = found[0]
+    return Principal(tenant=tenant, subject=name or key)
 
 
 def credentials(session: Session) -> list[Credential]:

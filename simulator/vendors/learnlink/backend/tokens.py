@@ -6,11 +6,12 @@ import datetime as dt
 import hmac
 from collections.abc import Iterable
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from simulator.core import ids
 from simulator.core.errors import ApiError
+from simulator.core.fastsql import FastStatement
 from simulator.vendors.learnlink.models import LearnlinkCredential, LearnlinkToken
 
 TOKEN_LIFETIME_SECONDS = 3600  # docs: tokens last one hour
@@ -60,5 +61,35 @@ def issue(session: Session, credential: LearnlinkCredential, scopes: list[str], 
     return row
 
 
-def find_token(session: Session, token: str) -> LearnlinkToken | None:
-    return session.get(LearnlinkToken, token) if len(token) <= 128 else None
+# Every API call authenticates one of these two ways: both lookups are built once and read
+# plain rows rather than ORM objects.
+_SECRETS = FastStatement(
+    select(LearnlinkCredential.tenant, LearnlinkCredential.secret, LearnlinkCredential.scopes).where(
+        LearnlinkCredential.tenant_id == bindparam("tenant_id")
+    )
+)
+_TOKEN = FastStatement(
+    select(LearnlinkToken.tenant, LearnlinkToken.tenant_id, LearnlinkToken.scopes, LearnlinkToken.expires_at).where(
+        LearnlinkToken.token == bindparam("token")
+    )
+)
+
+
+def basic_caller(session: Session, tenant_id: str, secret: str) -> tuple[str, list[str]] | None:
+    """(tenant, scopes) of the credential of `tenant_id` whose secret is `secret` (constant time)."""
+    found = None
+    for tenant, stored, scopes in _SECRETS.rows(session, {"tenant_id": tenant_id}):
+        if hmac.compare_digest(stored.encode(), secret.encode()):
+            found = (tenant, list(scopes))
+    return found
+
+
+def bearer_caller(session: Session, token: str) -> tuple[str, str, list[str], dt.datetime] | None:
+    """(tenant, Tenant ID, scopes, expiry) of an issued token."""
+    if len(token) > 128:
+        return None
+    found = _TOKEN.rows(session, {"token": token})
+    if not found:
+        return None
+    tenant, tenant_id, scopes, expires_at = found[0]
+    return tenant, tenant_id, scopes.split(), expires_at
