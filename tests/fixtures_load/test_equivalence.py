@@ -1,0 +1,40 @@
+"""Loading fixtures leaves exactly the state the API's own rules would have written.
+
+`reference.json` holds the table digests of each case as the original loaders wrote
+them: every vendor row replayed through its API rules (Absorb's lesson trees and
+roll-ups, Learn.link's memberships, assignments and completions in time order). The
+bulk loaders must reproduce them table by table, counters and clock included.
+Regenerate only for a deliberate change of loaded state:
+`python -m tests.fixtures_load.test_equivalence --write`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tests.fixtures_load.cases import CASES, load_case
+
+REFERENCE = Path(__file__).with_name("reference.json")
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_loaded_state_matches_the_reference(case: str) -> None:
+    expected = orjson.loads(REFERENCE.read_bytes())[case]
+    actual = load_case(case)
+    assert sorted(actual) == sorted(expected), "the set of tables changed"
+    differing = sorted(name for name in expected if actual[name] != expected[name])
+    assert differing == []
+
+
+def _write() -> None:
+    reference = {case: load_case(case) for case in sorted(CASES)}
+    REFERENCE.write_bytes(orjson.dumps(reference, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--write"]:
+        _write()
