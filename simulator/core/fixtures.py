@@ -21,17 +21,21 @@ import datetime as dt
 import random
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
 import yaml
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from simulator.core import clock, ids
 
 _RELATIVE = re.compile(r"^@now(?:([+-])(P[0-9A-Z.]+))?$")
+# Rows per executemany of a bulk insert: big enough to amortise the statement, small enough
+# that one batch of bound parameters stays a few megabytes.
+BULK_CHUNK = 5_000
 
 
 class FixtureError(ValueError):
@@ -48,8 +52,18 @@ class FixtureContext:
 
     session: Session
     now: dt.datetime
+    # Parsed time strings: a generated document repeats the same few thousand "@now-PT…H" values.
+    _times: dict[str, dt.datetime] = field(default_factory=dict, repr=False)
 
     def time(self, value: Any, where: str) -> dt.datetime:
+        if isinstance(value, str):
+            cached = self._times.get(value)
+            if cached is None:
+                cached = self._times[value] = self._parse_time(value, where)
+            return cached
+        return self._parse_time(value, where)
+
+    def _parse_time(self, value: Any, where: str) -> dt.datetime:
         if isinstance(value, dt.datetime):
             return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
         if isinstance(value, dt.date):
@@ -79,6 +93,35 @@ class FixtureContext:
 
     def object_id(self, namespace: str) -> str:
         return ids.new_object_id(self.session, namespace)
+
+    def insert(self, model: type[Any], rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert many rows of one model's table with executemany (SQLAlchemy Core, so any backend).
+
+        Every row must name the same columns. Pending ORM objects are flushed first, so the
+        rows may reference them; rows inserted here are not in the session's identity map.
+        """
+        if not rows:
+            return
+        self.session.flush()
+        table: Table = model.__table__
+        statement = insert(table)
+        for start in range(0, len(rows), BULK_CHUNK):
+            self.session.execute(statement, rows[start : start + BULK_CHUNK])
+
+    def existing(self, column: Any, values: Sequence[Any]) -> set[Any]:
+        """Which of `values` the column already holds (in chunks the backend accepts)."""
+        found: set[Any] = set()
+        wanted = list(dict.fromkeys(values))
+        for start in range(0, len(wanted), 500):
+            found.update(self.session.scalars(select(column).where(column.in_(wanted[start : start + 500]))))
+        return found
+
+    def seeded_digests(self, namespace: str, count: int) -> list[bytes]:
+        """The digests behind the next `count` seeded ids of `namespace`, taking the counter once
+        (the same ids `count` calls of `uuid`/`object_id` would have made, in order)."""
+        values = ids.reserve(self.session, namespace, count)
+        seed = ids.get_seed(self.session)
+        return [ids.digest_at(seed, namespace, n) for n in values]
 
 
 def require(section: Mapping[str, Any], key: str, where: str, kind: type | tuple[type, ...] = object) -> Any:
