@@ -31,6 +31,7 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from simulator.core import clock, ids
+from simulator.core.models import CounterRow
 
 _RELATIVE = re.compile(r"^@now(?:([+-])(P[0-9A-Z.]+))?$")
 # Rows per executemany of a bulk insert: big enough to amortise the statement, small enough
@@ -122,6 +123,37 @@ class FixtureContext:
         values = ids.reserve(self.session, namespace, count)
         seed = ids.get_seed(self.session)
         return [ids.digest_at(seed, namespace, n) for n in values]
+
+
+class SeededSequence:
+    """Seeded ids of one namespace handed out in memory, one by one, while a loader computes
+    rows; the counter is written once at the end (`close`).
+
+    The ids equal those `ids.new_object_id`/`new_uuid` would have handed out in the same
+    order. The counter row is locked while it is read (FOR UPDATE where the backend has it),
+    so no other writer takes the same values in between.
+    """
+
+    def __init__(self, session: Session, namespace: str) -> None:
+        self.session = session
+        self.namespace = namespace
+        self.seed = ids.get_seed(session)
+        self.start = int(
+            session.scalar(select(CounterRow.value).where(CounterRow.namespace == namespace).with_for_update()) or 0
+        )
+        self.taken = 0
+
+    def next_digest(self) -> bytes:
+        self.taken += 1
+        return ids.digest_at(self.seed, self.namespace, self.start + self.taken)
+
+    def next_object_id(self) -> str:
+        return self.next_digest()[:12].hex()
+
+    def close(self) -> None:
+        taken = ids.reserve(self.session, self.namespace, self.taken)
+        if taken and taken[0] != self.start + 1:
+            raise RuntimeError(f"counter {self.namespace} moved while fixtures were loading")
 
 
 def require(section: Mapping[str, Any], key: str, where: str, kind: type | tuple[type, ...] = object) -> Any:
