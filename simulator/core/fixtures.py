@@ -143,9 +143,12 @@ class SeededSequence:
         )
         self.taken = 0
 
-    def next_digest(self) -> bytes:
+    def next_value(self) -> int:
         self.taken += 1
-        return ids.digest_at(self.seed, self.namespace, self.start + self.taken)
+        return self.start + self.taken
+
+    def next_digest(self) -> bytes:
+        return ids.digest_at(self.seed, self.namespace, self.next_value())
 
     def next_object_id(self) -> str:
         return self.next_digest()[:12].hex()
