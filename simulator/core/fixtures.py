@@ -57,7 +57,8 @@ class _BulkTarget:
         self.processors: dict[str, Callable[[Any], Any]] = {}
         for column in self.table.columns:
             if isinstance(column.type, UtcDateTime):
-                processor = column.type.bind_processor(dialect)
+                # The dialect's own form (SQLite: text with microseconds), exactly as an ORM insert binds it.
+                processor = column.type.dialect_impl(dialect).bind_processor(dialect)
                 if processor is not None:
                     self.processors[column.key] = processor
                 column.type = NullType()  # bound as given

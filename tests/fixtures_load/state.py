@@ -1,9 +1,9 @@
 """A digest of everything a fixture load writes, to prove two loaders leave the same state.
 
 Every TenantScoped table, the id counters, the clock and the instance settings are read
-back through SQLAlchemy, rows sorted (physical order is not state), values normalised
-(datetimes as ISO strings, floats by repr), and hashed per table, so a mismatch names
-the table that differs.
+back as the driver returns them (the stored form: SQLite keeps date-times as text, and
+compares them as text), rows sorted (physical order is not state), floats by repr, and
+hashed per table, so a mismatch names the table that differs.
 """
 
 from __future__ import annotations
@@ -37,7 +37,11 @@ def _value(value: Any) -> Any:
 
 
 def _rows(session: Session, table: Table) -> list[list[Any]]:
-    rows = [[_value(v) for v in row] for row in session.execute(select(table))]
+    # Raw driver values: how a value is stored matters (SQLite compares date-times as text).
+    names = ", ".join(f'"{c.name}"' for c in table.columns)
+    rows = [
+        [_value(v) for v in row] for row in session.connection().exec_driver_sql(f'SELECT {names} FROM "{table.name}"')
+    ]
     if table.name == ClockRow.__tablename__:
         # A frozen clock is its instant; the offset beside it is from whatever wall time it was set at.
         offset = [c.name for c in table.columns].index("offset_seconds")
