@@ -20,18 +20,72 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
 import yaml
+from sqlalchemy import MetaData, Table, insert, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
+from sqlalchemy.types import NullType
 
 from simulator.core import clock, ids
+from simulator.core.db import UtcDateTime
+from simulator.core.models import CounterRow
 
 _RELATIVE = re.compile(r"^@now(?:([+-])(P[0-9A-Z.]+))?$")
+# Rows per executemany of a bulk insert: big enough to amortise the statement, small enough
+# that one batch of bound parameters stays a few megabytes.
+BULK_CHUNK = 5_000
+# From this many rows in one insert, a table's indexes are dropped and built again afterwards.
+REBUILD_INDEXES_AT = 10_000
+
+
+class _BulkTarget:
+    """A copy of a table whose date-time columns take values already in the driver's form.
+
+    SQLAlchemy converts every bound date-time (to UTC, then to the dialect's form) one value
+    at a time; a bulk load binds millions of them but only a few thousand distinct ones, so
+    `prepare` converts each distinct value once with the column type's own processor.
+    """
+
+    def __init__(self, table: Table, dialect: Dialect) -> None:
+        self.table = table.to_metadata(MetaData())
+        self.processors: dict[str, Callable[[Any], Any]] = {}
+        for column in self.table.columns:
+            if isinstance(column.type, UtcDateTime):
+                # The dialect's own form (SQLite: text with microseconds), exactly as an ORM insert binds it.
+                processor = column.type.dialect_impl(dialect).bind_processor(dialect)
+                if processor is not None:
+                    self.processors[column.key] = processor
+                column.type = NullType()  # bound as given
+
+    def prepare(self, rows: Sequence[dict[str, Any]]) -> None:
+        for key, processor in self.processors.items():
+            if key not in rows[0]:
+                continue
+            done: dict[Any, Any] = {None: None}
+            for row in rows:
+                value = row[key]
+                converted = done.get(value, _MISSING)
+                if converted is _MISSING:
+                    converted = done[value] = processor(value)
+                row[key] = converted
+
+
+_MISSING = object()
+_TARGETS: dict[tuple[str, str], _BulkTarget] = {}
+
+
+def _bulk_target(table: Table, dialect: Dialect) -> _BulkTarget:
+    key = (table.name, dialect.name)
+    target = _TARGETS.get(key)
+    if target is None:
+        target = _TARGETS[key] = _BulkTarget(table, dialect)
+    return target
 
 
 class FixtureError(ValueError):
@@ -48,8 +102,18 @@ class FixtureContext:
 
     session: Session
     now: dt.datetime
+    # Parsed time strings: a generated document repeats the same few thousand "@now-PT…H" values.
+    _times: dict[str, dt.datetime] = field(default_factory=dict, repr=False)
 
     def time(self, value: Any, where: str) -> dt.datetime:
+        if isinstance(value, str):
+            cached = self._times.get(value)
+            if cached is None:
+                cached = self._times[value] = self._parse_time(value, where)
+            return cached
+        return self._parse_time(value, where)
+
+    def _parse_time(self, value: Any, where: str) -> dt.datetime:
         if isinstance(value, dt.datetime):
             return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
         if isinstance(value, dt.date):
@@ -79,6 +143,79 @@ class FixtureContext:
 
     def object_id(self, namespace: str) -> str:
         return ids.new_object_id(self.session, namespace)
+
+    def insert(self, model: type[Any], rows: Sequence[dict[str, Any]]) -> None:
+        """Insert many rows of one model's table (SQLAlchemy Core executemany, so any backend).
+
+        Every row must name the same columns; the rows are handed over (their date-times are
+        converted in place). Pending ORM objects are flushed first, so the rows may reference
+        them; rows inserted here are not in the session's identity map.
+        """
+        if not rows:
+            return
+        self.session.flush()
+        connection = self.session.connection()
+        target = _bulk_target(model.__table__, connection.dialect)
+        target.prepare(rows)
+        # Indexes built once over the finished table cost a sort; kept up to date row by
+        # row they cost a random B-tree write per row and index (dominant for 100k rows).
+        rebuild = list(model.__table__.indexes) if len(rows) >= REBUILD_INDEXES_AT else []
+        for index in rebuild:
+            index.drop(connection)
+        statement = insert(target.table)
+        for start in range(0, len(rows), BULK_CHUNK):
+            connection.execute(statement, list(rows[start : start + BULK_CHUNK]))
+        for index in rebuild:
+            index.create(connection)
+
+    def existing(self, column: Any, values: Sequence[Any]) -> set[Any]:
+        """Which of `values` the column already holds (in chunks the backend accepts)."""
+        found: set[Any] = set()
+        wanted = list(dict.fromkeys(values))
+        for start in range(0, len(wanted), 500):
+            found.update(self.session.scalars(select(column).where(column.in_(wanted[start : start + 500]))))
+        return found
+
+    def seeded_digests(self, namespace: str, count: int) -> list[bytes]:
+        """The digests behind the next `count` seeded ids of `namespace`, taking the counter once
+        (the same ids `count` calls of `uuid`/`object_id` would have made, in order)."""
+        values = ids.reserve(self.session, namespace, count)
+        seed = ids.get_seed(self.session)
+        return [ids.digest_at(seed, namespace, n) for n in values]
+
+
+class SeededSequence:
+    """Seeded ids of one namespace handed out in memory, one by one, while a loader computes
+    rows; the counter is written once at the end (`close`).
+
+    The ids equal those `ids.new_object_id`/`new_uuid` would have handed out in the same
+    order. The counter row is locked while it is read (FOR UPDATE where the backend has it),
+    so no other writer takes the same values in between.
+    """
+
+    def __init__(self, session: Session, namespace: str) -> None:
+        self.session = session
+        self.namespace = namespace
+        self.seed = ids.get_seed(session)
+        self.start = int(
+            session.scalar(select(CounterRow.value).where(CounterRow.namespace == namespace).with_for_update()) or 0
+        )
+        self.taken = 0
+
+    def next_value(self) -> int:
+        self.taken += 1
+        return self.start + self.taken
+
+    def next_digest(self) -> bytes:
+        return ids.digest_at(self.seed, self.namespace, self.next_value())
+
+    def next_object_id(self) -> str:
+        return self.next_digest()[:12].hex()
+
+    def close(self) -> None:
+        taken = ids.reserve(self.session, self.namespace, self.taken)
+        if taken and taken[0] != self.start + 1:
+            raise RuntimeError(f"counter {self.namespace} moved while fixtures were loading")
 
 
 def require(section: Mapping[str, Any], key: str, where: str, kind: type | tuple[type, ...] = object) -> Any:

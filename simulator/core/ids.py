@@ -62,14 +62,50 @@ def raise_floor(session: Session, namespace: str, at_least: int) -> None:
         row.value = at_least
 
 
+def reserve(session: Session, namespace: str, count: int, *, start: int = 1) -> range:
+    """Take `count` consecutive values of a namespace's counter in one statement (bulk loads):
+    the same values `count` calls of `next_value` would have taken."""
+    if count <= 0:
+        return range(0)
+    updated = session.execute(
+        update(CounterRow)
+        .where(CounterRow.namespace == namespace)
+        .values(value=CounterRow.value + count)
+        .returning(CounterRow.value)
+        .execution_options(synchronize_session="fetch")
+    ).scalar_one_or_none()
+    if updated is None:
+        session.add(CounterRow(namespace=namespace, value=start + count - 1))
+        session.flush()
+        return range(start, start + count)
+    return range(int(updated) - count + 1, int(updated) + 1)
+
+
+def digest_at(seed: int, namespace: str, n: int) -> bytes:
+    """The bytes behind the id that counter value `n` of `namespace` gives under `seed`."""
+    return hashlib.sha256(f"{seed}:{namespace}:{n}".encode()).digest()
+
+
+def uuid_from(digest: bytes) -> str:
+    return str(uuid.UUID(bytes=digest[:16], version=4))
+
+
+def hex_from(digest: bytes, length: int) -> str:
+    out = b""
+    counter = 0
+    while len(out) * 2 < length:
+        out += hashlib.sha256(digest + counter.to_bytes(4, "big")).digest()
+        counter += 1
+    return out.hex()[:length]
+
+
 def _digest(session: Session, namespace: str) -> bytes:
-    n = next_value(session, namespace)
-    return hashlib.sha256(f"{get_seed(session)}:{namespace}:{n}".encode()).digest()
+    return digest_at(get_seed(session), namespace, next_value(session, namespace))
 
 
 def new_uuid(session: Session, namespace: str) -> str:
     """A random-looking version-4 UUID string, reproducible from the seed."""
-    return str(uuid.UUID(bytes=_digest(session, namespace)[:16], version=4))
+    return uuid_from(_digest(session, namespace))
 
 
 def new_object_id(session: Session, namespace: str) -> str:
@@ -79,13 +115,7 @@ def new_object_id(session: Session, namespace: str) -> str:
 
 def new_hex(session: Session, namespace: str, length: int) -> str:
     """A hex string of `length` characters (tokens, secrets), reproducible from the seed."""
-    out = b""
-    counter = 0
-    base = _digest(session, namespace)
-    while len(out) * 2 < length:
-        out += hashlib.sha256(base + counter.to_bytes(4, "big")).digest()
-        counter += 1
-    return out.hex()[:length]
+    return hex_from(_digest(session, namespace), length)
 
 
 def derived_uuid(*parts: str) -> str:

@@ -74,6 +74,7 @@ def _load_clients(fx: FixtureContext, tenant: str, section: Mapping[str, Any], w
 
 
 def _load_users(fx: FixtureContext, tenant: str, section: Mapping[str, Any], where: str) -> set[int]:
+    rows: list[dict[str, Any]] = []
     seen: set[int] = set()
     usernames: set[str] = set()
     for path, entry in items(section, "users", where):
@@ -85,8 +86,8 @@ def _load_users(fx: FixtureContext, tenant: str, section: Mapping[str, Any], whe
             raise FixtureError(f"{path}.username", f"duplicate username {username!r}")
         seen.add(user_id)
         usernames.add(username)
-        fx.session.add(
-            DoceboUser(
+        rows.append(
+            dict(
                 tenant=tenant,
                 id=user_id,
                 username=username,
@@ -99,18 +100,20 @@ def _load_users(fx: FixtureContext, tenant: str, section: Mapping[str, Any], whe
                 created_at=fx.time(optional(entry, "created_at", path, object, "@now-P90D"), f"{path}.created_at"),
             )
         )
+    fx.insert(DoceboUser, rows)
     return seen
 
 
 def _load_courses(fx: FixtureContext, tenant: str, section: Mapping[str, Any], where: str) -> set[int]:
+    rows: list[dict[str, Any]] = []
     seen: set[int] = set()
     for path, entry in items(section, "courses", where):
         course_id = _id(entry, "id", path)
         if course_id in seen:
             raise FixtureError(f"{path}.id", f"duplicate course id {course_id}")
         seen.add(course_id)
-        fx.session.add(
-            DoceboCourse(
+        rows.append(
+            dict(
                 tenant=tenant,
                 id=course_id,
                 name=require(entry, "name", path, str),
@@ -122,12 +125,14 @@ def _load_courses(fx: FixtureContext, tenant: str, section: Mapping[str, Any], w
                 created_at=fx.time(optional(entry, "created_at", path, object, "@now-P120D"), f"{path}.created_at"),
             )
         )
+    fx.insert(DoceboCourse, rows)
     return seen
 
 
 def _load_enrollments(
     fx: FixtureContext, tenant: str, section: Mapping[str, Any], where: str, users: set[int], courses: set[int]
 ) -> None:
+    rows: list[dict[str, Any]] = []
     seen: set[tuple[int, int]] = set()
     for path, entry in items(section, "enrollments", where):
         course_id, user_id = _id(entry, "course_id", path), _id(entry, "user_id", path)
@@ -152,8 +157,8 @@ def _load_enrollments(
         score = entry.get("score")
         if score is not None:
             check(score, f"{path}.score", (int, float))
-        fx.session.add(
-            DoceboEnrollment(
+        rows.append(
+            dict(
                 tenant=tenant,
                 course_id=course_id,
                 user_id=user_id,
@@ -170,3 +175,4 @@ def _load_enrollments(
                 enrollment_fields={},
             )
         )
+    fx.insert(DoceboEnrollment, rows)

@@ -3,7 +3,8 @@
 Directory rows (credentials, users, contents, audiences) are inserted as given. Everything
 that drives enrolments (memberships, assignments, completions, departures) is *replayed*
 through the same rules the API uses, in time order, with the clock caught up before each
-event, so fixture enrolments carry exactly the history the API would have written.
+event, so fixture enrolments carry exactly the history the API would have written. The
+replay runs in memory (`fixture_replay`) and every table is then written in one go.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from typing import Any
 from simulator.core import ids
 from simulator.core.errors import ApiError
 from simulator.core.fixtures import FixtureContext, FixtureError, check, items, optional, require
-from simulator.vendors.learnlink.backend import assignments, completions, directory, enrolments, tokens
+from simulator.vendors.learnlink.backend import assignments, tokens
 from simulator.vendors.learnlink.backend.webhooks import SUBSCRIPTION_KINDS, add_subscription
-from simulator.vendors.learnlink.models import LearnlinkAudience, LearnlinkContent, LearnlinkCredential, LearnlinkUser
+from simulator.vendors.learnlink.fixture_replay import Replay
+from simulator.vendors.learnlink.models import LearnlinkCredential
 
 DEFAULT_HISTORY_START = "@now-P730D"  # when fixture audiences (and their first members) begin
 
@@ -66,21 +68,23 @@ def load_tenant(fx: FixtureContext, tenant: str, section: Mapping[str, Any]) -> 
     keys = _Keys(tenant)
     _load_credentials(fx, tenant, section, where)
     start = fx.time(optional(section, "historyStart", where, str, DEFAULT_HISTORY_START), f"{where}.historyStart")
-    _load_directory(fx, tenant, section, where, keys, start)
+    replay = Replay(fx, tenant)
+    _load_directory(fx, tenant, section, where, keys, start, replay)
     timeline = [
-        *_membership_events(fx, tenant, section, where, keys, start),
-        *_assignment_events(fx, tenant, section, where, keys),
-        *_completion_events(fx, tenant, section, where, keys),
+        *_membership_events(fx, section, where, keys, start, replay),
+        *_assignment_events(fx, section, where, keys, replay),
+        *_completion_events(fx, section, where, keys, replay),
     ]
     for event in sorted(timeline, key=lambda e: (e.at, e.order)):
         if event.at > fx.now:
             raise FixtureError(event.where, "lies in the future of the simulated clock")
-        enrolments.catch_up(fx.session, tenant, event.at)
+        replay.catch_up(event.at)
         try:
             event.apply(event.at)
         except ApiError as exc:
             raise FixtureError(event.where, exc.message) from None
-    enrolments.catch_up(fx.session, tenant, fx.now)
+    replay.catch_up(fx.now)
+    replay.write()
     for path, entry in items(section, "webhooks", where):
         kind = require(entry, "kind", path, str)
         if kind not in SUBSCRIPTION_KINDS:
@@ -115,58 +119,61 @@ def _load_credentials(fx: FixtureContext, tenant: str, section: Mapping[str, Any
 
 
 def _load_directory(
-    fx: FixtureContext, tenant: str, section: Mapping[str, Any], where: str, keys: _Keys, start: dt.datetime
+    fx: FixtureContext,
+    tenant: str,
+    section: Mapping[str, Any],
+    where: str,
+    keys: _Keys,
+    start: dt.datetime,
+    replay: Replay,
 ) -> None:
     for path, entry in items(section, "users", where):
-        fx.session.add(
-            LearnlinkUser(
-                tenant=tenant,
-                id=keys.assign("user", entry, path),
-                ref=optional(entry, "ref", path, str),
-                first_name=optional(entry, "firstName", path, str),
-                last_name=optional(entry, "lastName", path, str),
-                email=optional(entry, "email", path, str),
-                role=optional(entry, "role", path, str, "learner"),
-                created_at=start,
-                updated_at=start,
-            )
+        replay.users.append(
+            {
+                "tenant": tenant,
+                "id": keys.assign("user", entry, path),
+                "ref": optional(entry, "ref", path, str),
+                "first_name": optional(entry, "firstName", path, str),
+                "last_name": optional(entry, "lastName", path, str),
+                "email": optional(entry, "email", path, str),
+                "role": optional(entry, "role", path, str, "learner"),
+                "created_at": start,
+                "updated_at": start,
+            }
         )
     for path, entry in items(section, "contents", where):
-        fx.session.add(
-            LearnlinkContent(
-                tenant=tenant,
-                id=keys.assign("content", entry, path),
-                title=require(entry, "title", path, str),
-                type=optional(entry, "type", path, str, "article"),
-                created_at=start,
-                updated_at=start,
-            )
+        replay.contents.append(
+            {
+                "tenant": tenant,
+                "id": keys.assign("content", entry, path),
+                "title": require(entry, "title", path, str),
+                "type": optional(entry, "type", path, str, "article"),
+                "created_at": start,
+                "updated_at": start,
+            }
         )
     for path, entry in items(section, "audiences", where):
-        fx.session.add(
-            LearnlinkAudience(
-                tenant=tenant,
-                id=keys.assign("audience", entry, path),
-                name=require(entry, "name", path, str),
-                reference=optional(entry, "reference", path, str),
-                created_at=start,
-                updated_at=start,
-            )
-        )
-    fx.session.flush()
+        audience_id = keys.assign("audience", entry, path)
+        replay.audiences[audience_id] = {
+            "tenant": tenant,
+            "id": audience_id,
+            "name": require(entry, "name", path, str),
+            "reference": optional(entry, "reference", path, str),
+            "created_at": start,
+            "updated_at": start,
+        }
 
 
 def _membership_events(
-    fx: FixtureContext, tenant: str, section: Mapping[str, Any], where: str, keys: _Keys, start: dt.datetime
+    fx: FixtureContext, section: Mapping[str, Any], where: str, keys: _Keys, start: dt.datetime, replay: Replay
 ) -> list[_Event]:
     out: list[_Event] = []
-    session = fx.session
 
     def join(audience: str, user: str) -> Callable[[dt.datetime], object]:
-        return lambda at: directory.add_member(session, tenant, at, audience, user)
+        return lambda at: replay.join(audience, user, at)
 
     def leave(audience: str, user: str) -> Callable[[dt.datetime], object]:
-        return lambda at: directory.remove_member(session, tenant, at, audience, user)
+        return lambda at: replay.leave(audience, user, at)
 
     for path, entry in items(section, "audiences", where):
         audience = keys.find("audience", entry.get("key", entry.get("id")), path)
@@ -185,7 +192,7 @@ def _membership_events(
 
 
 def _assignment_events(
-    fx: FixtureContext, tenant: str, section: Mapping[str, Any], where: str, keys: _Keys
+    fx: FixtureContext, section: Mapping[str, Any], where: str, keys: _Keys, replay: Replay
 ) -> list[_Event]:
     out: list[_Event] = []
     for path, entry in items(section, "assignments", where):
@@ -217,26 +224,25 @@ def _assignment_events(
             available_from: dt.datetime | None = available_from,
             hide: bool = bool(optional(entry, "hideAlternativeContent", path, bool, False)),
         ) -> object:
-            return assignments.create(
-                fx.session,
-                tenant,
+            replay.assign(
                 at,
+                assignment_id=aid,
                 audience_id=audience,
                 content_id=content,
                 alternative_content_ids=alternatives,
                 hide_alternative_content=hide,
                 completion_period=period,
                 recurrence=recurrence,
-                assignment_id=aid,
                 available_from=available_from,
             )
+            return None
 
         out.append(_Event(assigned_at, 1, path, create))
     return out
 
 
 def _completion_events(
-    fx: FixtureContext, tenant: str, section: Mapping[str, Any], where: str, keys: _Keys
+    fx: FixtureContext, section: Mapping[str, Any], where: str, keys: _Keys, replay: Replay
 ) -> list[_Event]:
     out: list[_Event] = []
     for path, entry in items(section, "completions", where):
@@ -245,9 +251,8 @@ def _completion_events(
         completed_at = fx.time(require(entry, "completedAt", path), f"{path}.completedAt")
 
         def record(at: dt.datetime, *, user: str = user, content: str = content) -> object:
-            return completions.record(
-                fx.session, tenant, at, user_id=user, content_id=content, completed_at=at, completion_type="manual"
-            )
+            replay.complete(user, content, at)
+            return None
 
         out.append(_Event(completed_at, 2, path, record))
     return out

@@ -14,13 +14,24 @@ A completed enrollment that passes its course gets a certificate issued at its c
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from simulator.core.fixtures import FixtureContext, FixtureError, check, items, one_of, optional, require
+from simulator.core import ids
+from simulator.core.fixtures import (
+    FixtureContext,
+    FixtureError,
+    SeededSequence,
+    check,
+    items,
+    one_of,
+    optional,
+    require,
+)
 from simulator.vendors.msportal import backend, states
 from simulator.vendors.msportal.auth import key_digest
-from simulator.vendors.msportal.models import MspApiKey, MspCompany, MspCourse, MspEnrollment, MspUser
+from simulator.vendors.msportal.models import MspApiKey, MspCertificate, MspCompany, MspCourse, MspEnrollment, MspUser
 
 _NUM = (int, float)
 
@@ -49,25 +60,62 @@ def load_tenant(fx: FixtureContext, tenant: str, section: Mapping[str, Any]) -> 
         company_id = require(item, "id", path, str)
         session.add(MspCompany(id=company_id, tenant=tenant, name=require(item, "name", path, str)))
         companies.add(company_id)
-    users = {}
+    users: dict[str, dict[str, Any]] = {}
     for path, item in items(section, "users", where):
-        user = MspUser(
-            id=require(item, "id", path, str),
-            tenant=tenant,
-            full_name=require(item, "fullName", path, str),
-            email=require(item, "email", path, str),
-            company_id=_company(item, path, companies),
-        )
-        session.add(user)
-        users[user.id] = user
+        user = {
+            "id": require(item, "id", path, str),
+            "tenant": tenant,
+            "full_name": require(item, "fullName", path, str),
+            "email": require(item, "email", path, str),
+            "company_id": _company(item, path, companies),
+        }
+        users[user["id"]] = user
     courses = {}
     for path, item in items(section, "courses", where):
         course = _course(fx, tenant, item, path, companies)
         session.add(course)
         courses[course.id] = course
-    session.flush()
-    for path, item in items(section, "enrollments", where):
-        _enrollment(fx, tenant, item, path, users, courses, companies)
+    fx.insert(MspUser, list(users.values()))
+    certificates = _Certificates(fx, tenant)
+    enrollments = [
+        _enrollment(fx, tenant, item, path, users, courses, companies, certificates)
+        for path, item in items(section, "enrollments", where)
+    ]
+    fx.insert(MspEnrollment, enrollments)
+    certificates.write()
+
+
+class _Certificates:
+    """`backend.issue_certificate` for many enrollments: the same seeded numbers, ids and codes."""
+
+    def __init__(self, fx: FixtureContext, tenant: str) -> None:
+        self.fx = fx
+        self.tenant = tenant
+        self.rows: list[dict[str, Any]] = []
+        self.numbers = SeededSequence(fx.session, f"msportal:{tenant}:certificate-number")
+        self.ids = SeededSequence(fx.session, f"msportal:{tenant}:certificate")
+        self.codes = SeededSequence(fx.session, f"msportal:{tenant}:verification")
+
+    def issue(self, enrollment: dict[str, Any], course: MspCourse, now: dt.datetime) -> str:
+        number = self.numbers.next_value()
+        cert = {
+            "id": ids.uuid_from(self.ids.next_digest()),
+            "tenant": self.tenant,
+            "enrollment_id": enrollment["id"],
+            "course_id": course.id,
+            "user_id": enrollment["user_id"],
+            "certificate_number": f"CERT-{now.year}-{number:06d}",
+            "verification_code": ids.hex_from(self.codes.next_digest(), 10).upper(),
+            "issued_at": now,
+            "expires_at": now + dt.timedelta(days=course.expires_after_days) if course.expires_after_days else None,
+        }
+        self.rows.append(cert)
+        return str(cert["id"])
+
+    def write(self) -> None:
+        for sequence in (self.numbers, self.ids, self.codes):
+            sequence.close()
+        self.fx.insert(MspCertificate, self.rows)
 
 
 def _company(item: Mapping[str, Any], path: str, companies: set[str]) -> str | None:
@@ -110,10 +158,11 @@ def _enrollment(
     tenant: str,
     item: Mapping[str, Any],
     path: str,
-    users: Mapping[str, MspUser],
+    users: Mapping[str, dict[str, Any]],
     courses: Mapping[str, MspCourse],
     companies: set[str],
-) -> None:
+    certificates: _Certificates,
+) -> dict[str, Any]:
     course_id = require(item, "courseId", path, str)
     user_id = require(item, "userId", path, str)
     if course_id not in courses:
@@ -129,23 +178,23 @@ def _enrollment(
     completed_at = fx.optional_time(item.get("completedAt"), f"{path}.completedAt")
     if status == states.COMPLETED and completed_at is None:
         raise FixtureError(f"{path}.completedAt", "a completed enrollment needs completedAt")
-    enrollment = MspEnrollment(
-        id=require(item, "id", path, str),
-        tenant=tenant,
-        course_id=course_id,
-        user_id=user_id,
-        status=status,
-        progress=progress,
-        score=None if score is None else float(score),
-        enrolled_at=fx.time(require(item, "enrolledAt", path, str), f"{path}.enrolledAt"),
-        started_at=fx.optional_time(item.get("startedAt"), f"{path}.startedAt"),
-        completed_at=completed_at if status == states.COMPLETED else None,
-        due_date=fx.optional_time(item.get("dueDate"), f"{path}.dueDate"),
-        time_spent_seconds=float(check(item.get("timeSpentSeconds", 0), f"{path}.timeSpentSeconds", _NUM)),
-        company_id=_company(item, path, companies),
-    )
-    fx.session.add(enrollment)
+    enrollment = {
+        "id": require(item, "id", path, str),
+        "tenant": tenant,
+        "course_id": course_id,
+        "user_id": user_id,
+        "status": status,
+        "progress": progress,
+        "score": None if score is None else float(score),
+        "enrolled_at": fx.time(require(item, "enrolledAt", path, str), f"{path}.enrolledAt"),
+        "started_at": fx.optional_time(item.get("startedAt"), f"{path}.startedAt"),
+        "completed_at": completed_at if status == states.COMPLETED else None,
+        "due_date": fx.optional_time(item.get("dueDate"), f"{path}.dueDate"),
+        "time_spent_seconds": float(check(item.get("timeSpentSeconds", 0), f"{path}.timeSpentSeconds", _NUM)),
+        "certificate_id": None,
+        "company_id": _company(item, path, companies),
+    }
     course = courses[course_id]
-    if status == states.COMPLETED and completed_at is not None and backend.passes(course, enrollment.score):
-        fx.session.flush()
-        backend.issue_certificate(fx.session, enrollment, course, completed_at)
+    if status == states.COMPLETED and completed_at is not None and backend.passes(course, enrollment["score"]):
+        enrollment["certificate_id"] = certificates.issue(enrollment, course, completed_at)
+    return enrollment

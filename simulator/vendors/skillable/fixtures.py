@@ -49,6 +49,8 @@ from simulator.vendors.skillable.states import (
     LocationType,
 )
 
+_ENROLLMENT_ID = SkillableClassEnrollment.__table__.c.id
+
 
 def load_tenant(fx: FixtureContext, tenant: str, section: Mapping[str, Any]) -> None:
     where = f"tenants.{tenant}.skillable"
@@ -81,21 +83,25 @@ def _load_keys(fx: FixtureContext, tenant: str, section: Mapping[str, Any], wher
 
 
 def _load_users(fx: FixtureContext, tenant: str, section: Mapping[str, Any], where: str) -> set[int]:
+    entries = items(section, "users", where)
+    taken = fx.existing(SkillableUser.__table__.c.id, [e.get("Id") for _, e in entries if isinstance(e.get("Id"), int)])
     users: set[int] = set()
-    for path, entry in items(section, "users", where):
+    rows = []
+    for path, entry in entries:
         user_id = _positive_id(entry, path)
-        if user_id in users or fx.session.get(SkillableUser, user_id) is not None:
+        if user_id in users or user_id in taken:
             raise FixtureError(f"{path}.Id", f"duplicate user id {user_id}")
         users.add(user_id)
-        fx.session.add(
-            SkillableUser(
-                tenant=tenant,
-                id=user_id,
-                first_name=require(entry, "FirstName", path, str),
-                last_name=require(entry, "LastName", path, str),
-                email=require(entry, "Email", path, str),
-            )
+        rows.append(
+            {
+                "tenant": tenant,
+                "id": user_id,
+                "first_name": require(entry, "FirstName", path, str),
+                "last_name": require(entry, "LastName", path, str),
+                "email": require(entry, "Email", path, str),
+            }
         )
+    fx.insert(SkillableUser, rows)
     return users
 
 
@@ -149,25 +155,27 @@ def _load_enrollments(
     ids.raise_floor(fx.session, ENROLLMENT_IDS, max([FIRST_ENROLLMENT_ID - 1, *explicit]))
     # raise_floor may only add the counter row; next_value must see it, autoflush or not.
     fx.session.flush()
+    taken = fx.existing(SkillableClassEnrollment.__table__.c.id, explicit)
     pairs: set[tuple[int, int]] = set()
     seen: set[int] = set()
     seats: dict[int, int] = {}
+    rows = []
     for path, entry in entries:
         row = _enrollment(fx, tenant, path, entry, users, classes)
-        if (row.class_id, row.user_id) in pairs:
-            raise FixtureError(path, f"user {row.user_id} already has an enrollment in class {row.class_id}")
-        pairs.add((row.class_id, row.user_id))
-        if row.id in seen or fx.session.get(SkillableClassEnrollment, row.id) is not None:
-            raise FixtureError(f"{path}.Id", f"duplicate class enrollment id {row.id}")
-        seen.add(row.id)
-        klass = classes[row.class_id]
-        if EnrollmentStatus(row.enrollment_status_id) in SEAT_HOLDING:
+        if (row["class_id"], row["user_id"]) in pairs:
+            raise FixtureError(path, f"user {row['user_id']} already has an enrollment in class {row['class_id']}")
+        pairs.add((row["class_id"], row["user_id"]))
+        if row["id"] in seen or row["id"] in taken or ("Id" not in entry and fx.existing(_ENROLLMENT_ID, [row["id"]])):
+            raise FixtureError(f"{path}.Id", f"duplicate class enrollment id {row['id']}")
+        seen.add(row["id"])
+        klass = classes[row["class_id"]]
+        if EnrollmentStatus(row["enrollment_status_id"]) in SEAT_HOLDING:
             seats[klass.id] = seats.get(klass.id, 0) + 1
             if seats[klass.id] > klass.size:
                 raise FixtureError(path, f"class {klass.id} has only {klass.size} seats (Enroll and Audit hold one)")
-        fx.session.add(row)
-    # Flushed per section, so the next tenant's duplicate checks see these rows.
-    fx.session.flush()
+        rows.append(row)
+    # Written per section, so the next tenant's duplicate checks see these rows.
+    fx.insert(SkillableClassEnrollment, rows)
 
 
 def _enrollment(
@@ -177,7 +185,7 @@ def _enrollment(
     entry: Mapping[str, Any],
     users: set[int],
     classes: dict[int, SkillableClass],
-) -> SkillableClassEnrollment:
+) -> dict[str, Any]:
     class_id = _positive_id(entry, path, "ClassId")
     if class_id not in classes:
         raise FixtureError(f"{path}.ClassId", f"no class {class_id} in this tenant")
@@ -213,26 +221,26 @@ def _enrollment(
     if status == EnrollmentStatus.WAITLIST:
         waitlisted = fx.time(optional(entry, "WaitlistedAt", path, default=None) or created, f"{path}.WaitlistedAt")
     has_id = "Id" in entry
-    return SkillableClassEnrollment(
-        tenant=tenant,
-        id=_positive_id(entry, path)
+    return {
+        "tenant": tenant,
+        "id": _positive_id(entry, path)
         if has_id
         else ids.next_value(fx.session, ENROLLMENT_IDS, start=FIRST_ENROLLMENT_ID),
-        external_id=optional(entry, "ExternalId", path, str),
-        class_id=class_id,
-        user_id=user_id,
-        enrollment_status_id=int(status),
-        completion_status_id=int(completion),
-        late_cancel=late_cancel,
-        retake=bool(optional(entry, "Retake", path, bool, False)),
-        location_type_id=location,
-        classroom_id=_optional_count(entry, "ClassroomId", path),
-        hours_spent=_optional_count(entry, "HoursSpent", path),
-        grade=_optional_count(entry, "Grade", path, maximum=100),
-        waitlisted_at=waitlisted,
-        created=created,
-        last_modified=created,
-    )
+        "external_id": optional(entry, "ExternalId", path, str),
+        "class_id": class_id,
+        "user_id": user_id,
+        "enrollment_status_id": int(status),
+        "completion_status_id": int(completion),
+        "late_cancel": late_cancel,
+        "retake": bool(optional(entry, "Retake", path, bool, False)),
+        "location_type_id": location,
+        "classroom_id": _optional_count(entry, "ClassroomId", path),
+        "hours_spent": _optional_count(entry, "HoursSpent", path),
+        "grade": _optional_count(entry, "Grade", path, maximum=100),
+        "waitlisted_at": waitlisted,
+        "created": created,
+        "last_modified": created,
+    }
 
 
 def _optional_count(entry: Mapping[str, Any], key: str, path: str, maximum: int = 2_147_483_647) -> int | None:
