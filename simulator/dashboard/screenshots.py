@@ -16,7 +16,7 @@ from sqlalchemy import select
 from simulator.dashboard.browser import launch
 from simulator.testing.harness import ServerSimulator
 
-VIEWPORT = {"width": 1440, "height": 900}
+VIEWPORT_WIDTH, VIEWPORT_HEIGHT = 1440, 900
 ABSORB_BOB = "aa000000-0000-4000-8000-00000000a002"
 ABSORB_SAFETY = "aa000000-0000-4000-8000-00000000c001"  # 2 chapters x 2 lessons
 ABSORB_LESSONS = ("aa000000-0000-4000-8000-0000001c1011", "aa000000-0000-4000-8000-0000001c1012")
@@ -79,9 +79,10 @@ def capture(out: Path) -> list[Path]:
         sim.snapshot("before-demo")
         with sync_playwright() as playwright:
             browser = launch(playwright)
-            page = browser.new_page(viewport=VIEWPORT)
+            page = browser.new_page(viewport={"width": VIEWPORT_WIDTH, "height": VIEWPORT_HEIGHT})
 
             def shot(name: str, *, full_page: bool = False) -> None:
+                page.evaluate("window.scrollTo(0, 0)")
                 path = out / f"{name}.png"
                 page.screenshot(path=str(path), full_page=full_page)
                 saved.append(path)

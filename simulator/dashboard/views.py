@@ -1,7 +1,8 @@
 """The dashboard's routes: the page, its HTML fragments, and JSON for what `/_sim` does not offer.
 
 Everything that changes state (clock, faults, reset, snapshots) and the journal goes
-through `/_sim` from the page's script; these routes only read.
+through `/_sim` from the page's script; these routes only read (apart from bringing
+time-driven statuses up to the clock, which any vendor request does too).
 """
 
 from __future__ import annotations
@@ -76,6 +77,9 @@ class Dashboard:
                 return self.failure(401, "Unauthorized: this simulator requires its admin token", html=html)
             try:
                 with self.runtime.db.transaction() as session:
+                    # A running clock moves statuses between requests: show them as of now,
+                    # as a vendor request would (the pipeline catches up before each handler).
+                    self.runtime.catch_up_all(session)
                     return handler(request, session)
             except BadQuery as exc:
                 return self.failure(exc.status, str(exc), html=html)
@@ -116,6 +120,7 @@ class Dashboard:
         if not access.authorized(request, self.token):
             return self.render("login.html", 401, error=None, version=__version__)
         with self.runtime.db.transaction() as session:
+            self.runtime.catch_up_all(session)
             context = self.overview_context(request, session)
         statuses = {name: [dataclasses.asdict(s) for s in hooks.statuses] for name, hooks in context["hooks"].items()}
         return self.render("page.html", token=self.token or "", version=__version__, hooks_statuses=statuses, **context)

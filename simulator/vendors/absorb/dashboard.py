@@ -76,7 +76,7 @@ def _lesson_node(session: Session, lesson: AbsorbLessonEnrollment) -> TreeNode:
         select(AbsorbAttempt).where(AbsorbAttempt.lesson_enrollment_id == lesson.id).order_by(AbsorbAttempt.sequence)
     )
     children = [
-        TreeNode(f"attempt {a.sequence + 1}", str(a.status), f"score {a.score:g}, started {iso(a.start_date)}")
+        TreeNode(f"attempt {a.sequence}", str(a.status), f"score {a.score:g}, started {iso(a.start_date)}")
         for a in attempts
     ]
     note = (
