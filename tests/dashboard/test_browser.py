@@ -23,6 +23,8 @@ pytestmark = pytest.mark.server
 
 TIMEOUT_MS = 20_000
 ENROLMENTS = "/rest/v1/assignments/64b000000000000000f00001/enrolments"
+MSP_ENROLLMENT = "/api/public/v1/training/enrollments/ac040000-0000-4000-8000-000000000002"
+MSP_AUTH = {"Authorization": "Bearer msp_acme_full"}
 
 
 @pytest.fixture(scope="module")
@@ -123,9 +125,21 @@ def test_an_injected_503_shows_up_in_the_live_journal(lms_sim_server: ServerSimu
     expect(detail).to_contain_text("fault: rule")
     expect(detail.locator("pre").last).to_contain_text("Injected fault")
 
+    # A request the real API would reject: the journal shows the contract violation.
+    bad = sim.call("PATCH", "msportal", MSP_ENROLLMENT, headers=MSP_AUTH, json={"progress": 120})
+    assert bad.status_code == 400
+    rejected = page.locator("#journal-table tbody tr[data-status='400']")
+    expect(rejected).to_have_count(1)
+    rejected.get_by_role("button").click()
+    expect(detail.locator(".violations")).to_contain_text("progress")
+    expect(detail.locator("pre").nth(1)).to_contain_text('"progress": 120')
+
     page.locator("#journal-filter input[name=status]").fill("200")
     page.locator("#journal-filter").get_by_role("button", name="Filter").click()
     expect(page.locator("#journal-count")).to_have_text("0 requests")
+    page.locator("#journal-filter input[name=status]").fill("503")
+    page.locator("#journal-filter").get_by_role("button", name="Filter").click()
+    expect(page.locator("#journal-count")).to_have_text("1 request")
 
 
 def test_with_an_admin_token_the_page_signs_in_and_its_script_sends_the_token(page: Page) -> None:
