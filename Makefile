@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+# The dashboard's browser tests drive Debian's chromium through Playwright (never Playwright's own download).
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: install install-test run test lint contract bench soak clean
+.PHONY: install install-test browser run test lint contract bench soak clean screenshots
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found (Python 3.11+ is required; set PYTHON=...)"; exit 2; }
@@ -25,11 +27,20 @@ install: $(STAMP)
 
 install-test: $(TEST_STAMP)
 
+$(CHROMIUM):
+	apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+
+browser: $(CHROMIUM)
+
 run: $(STAMP)
 	$(BIN)/lms-sim serve
 
-test: $(TEST_STAMP) lint
+test: $(TEST_STAMP) $(CHROMIUM) lint
 	$(BIN)/pytest
+
+# The README's dashboard screenshots (docs/screenshots/*.png).
+screenshots: $(TEST_STAMP) $(CHROMIUM)
+	$(PY) -m simulator.dashboard.screenshots docs/screenshots
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check simulator tests bench

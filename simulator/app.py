@@ -3,7 +3,8 @@
 /<vendor>/...        the vendor's own paths (see specs/<vendor>.yaml)
 /<vendor>/openapi.json  that spec, with servers[0].url set to where it is served
 /_sim/...            the control API (specs/simulator.yaml)
-/                    an index of what is served
+/                    the sandbox dashboard for browsers (simulator/dashboard); JSON index otherwise
+/_dashboard/...      the dashboard's fragments, assets and figures
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from simulator.admin.service import build_admin
 from simulator.core.pipeline import ServiceApp
+from simulator.dashboard.views import build_routes as dashboard_routes
 from simulator.runtime import Runtime
 from simulator.settings import Settings
 
@@ -53,7 +54,7 @@ def create_app(
 
     services = {name: ServiceApp(runtime, vendor) for name, vendor in runtime.vendors.items()}
     services["_sim"] = ServiceApp(runtime, build_admin(runtime))
-    app = Starlette(routes=[Route("/", index)], lifespan=lifespan)
+    app = Starlette(routes=dashboard_routes(runtime, index), lifespan=lifespan)
     app.state.runtime = runtime
     app.add_middleware(PrefixDispatch, services=services)
     return app

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from simulator.core.browse import DashboardHooks
 from simulator.core.context import Principal, Reply, RequestContext
 from simulator.core.errors import ApiError, Violation
 from simulator.core.fixtures import FixtureContext, GenerateSpec
@@ -88,4 +89,6 @@ class VendorPlugin:
     clone_rules: CloneRules = field(default_factory=CloneRules)
     # One tenant's generated fixture section for `lms-sim generate` (None: not generated).
     generate: Callable[[GenerateSpec], dict[str, Any]] | None = None
+    # Enrollment browsing for the dashboard (None: the dashboard shows counts only).
+    dashboard: DashboardHooks | None = None
     extra: dict[str, Any] = field(default_factory=dict)

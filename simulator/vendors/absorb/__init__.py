@@ -37,7 +37,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from simulator.core.vendor import Credential, VendorPlugin
-from simulator.vendors.absorb import auth, errors, fixtures, generate, models, routes
+from simulator.vendors.absorb import auth, dashboard, errors, fixtures, generate, models, routes
 
 
 def credentials(session: Session) -> list[Credential]:
@@ -80,4 +80,5 @@ VENDOR = VendorPlugin(
     case_insensitive_paths=True,
     secret_operations=frozenset({"authenticate"}),
     generate=generate.generate,
+    dashboard=dashboard.HOOKS,
 )

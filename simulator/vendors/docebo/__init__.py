@@ -54,7 +54,7 @@ from sqlalchemy.orm import Session
 
 from simulator.core.tenants import CloneRules
 from simulator.core.vendor import Credential, VendorPlugin
-from simulator.vendors.docebo import generate
+from simulator.vendors.docebo import dashboard, generate
 from simulator.vendors.docebo.auth import (
     RATE_LIMIT_PROFILES,
     authenticate,
@@ -104,4 +104,5 @@ VENDOR = VendorPlugin(
     extra={"rate_limit_profiles": sorted(RATE_LIMIT_PROFILES), "set_rate_limit_profile": set_rate_limit_profile},
     clone_rules=CloneRules(credential_fields=frozenset({"client_id", "client_secret"})),
     generate=generate.generate,
+    dashboard=dashboard.HOOKS,
 )

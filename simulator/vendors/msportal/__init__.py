@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from simulator.core.tenants import CloneRules
 from simulator.core.vendor import Credential, VendorPlugin
-from simulator.vendors.msportal import auth, errors, fixtures, generate, models, routes
+from simulator.vendors.msportal import auth, dashboard, errors, fixtures, generate, models, routes
 
 
 def credentials(session: Session) -> list[Credential]:
@@ -47,4 +47,5 @@ VENDOR = VendorPlugin(
     credentials=credentials,
     clone_rules=CloneRules(credential_fields=frozenset({"key"})),
     generate=generate.generate,
+    dashboard=dashboard.HOOKS,
 )

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 from simulator.core.tenants import CloneRules
 from simulator.core.vendor import VendorPlugin
-from simulator.vendors.skillable import generate
+from simulator.vendors.skillable import dashboard, generate
 from simulator.vendors.skillable import models as _models  # noqa: F401  (registers the tables)
 from simulator.vendors.skillable.auth import authenticate, credentials
 from simulator.vendors.skillable.errors import render_error, validation_error
@@ -67,4 +67,5 @@ VENDOR = VendorPlugin(
     writes_on_get=True,
     clone_rules=CloneRules(credential_fields=frozenset({"Key"}), int_id_fields=frozenset({"Id", "ClassId", "UserId"})),
     generate=generate.generate,
+    dashboard=dashboard.HOOKS,
 )
