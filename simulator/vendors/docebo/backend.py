@@ -284,13 +284,44 @@ def require_user(session: Session, tenant: str, user_id: int) -> DoceboUser:
     return user
 
 
-def require_enrollment(session: Session, tenant: str, course_id: int, user_id: int) -> DoceboEnrollment:
-    require_course(session, tenant, course_id)
-    require_user(session, tenant, user_id)
-    enrollment = session.get(DoceboEnrollment, (tenant, course_id, user_id), populate_existing=True)
+# The single-enrollment path (get, update, unenroll) reads the course, the user and the
+# enrollment in one statement built once; which of the three is missing picks the 404.
+_ENROLLMENT_WITH_COURSE = (
+    select(DoceboCourse, DoceboUser.id, DoceboEnrollment)
+    .select_from(DoceboCourse)
+    .outerjoin(DoceboUser, and_(DoceboUser.tenant == DoceboCourse.tenant, DoceboUser.id == bindparam("user_id")))
+    .outerjoin(
+        DoceboEnrollment,
+        and_(
+            DoceboEnrollment.tenant == DoceboCourse.tenant,
+            DoceboEnrollment.course_id == DoceboCourse.id,
+            DoceboEnrollment.user_id == DoceboUser.id,
+        ),
+    )
+    .where(DoceboCourse.tenant == bindparam("tenant"), DoceboCourse.id == bindparam("course_id"))
+    # Status catch-up and bulk updates write with Core statements: always read the stored row.
+    .execution_options(populate_existing=True)
+)
+
+
+def require_enrollment_and_course(
+    session: Session, tenant: str, course_id: int, user_id: int
+) -> tuple[DoceboEnrollment, DoceboCourse]:
+    found = session.execute(
+        _ENROLLMENT_WITH_COURSE, {"tenant": tenant, "course_id": course_id, "user_id": user_id}
+    ).first()
+    if found is None:
+        raise not_found(f"Course {course_id} not found")
+    course, known_user, enrollment = found
+    if known_user is None:
+        raise not_found(f"User {user_id} not found")
     if enrollment is None:
         raise not_found(f"User {user_id} is not enrolled in course {course_id}")
-    return enrollment
+    return enrollment, course
+
+
+def require_enrollment(session: Session, tenant: str, course_id: int, user_id: int) -> DoceboEnrollment:
+    return require_enrollment_and_course(session, tenant, course_id, user_id)[0]
 
 
 @dataclass(frozen=True)

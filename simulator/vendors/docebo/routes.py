@@ -244,8 +244,7 @@ def get_enrollment(ctx: RequestContext) -> Reply:
     own_id = learner_id(ctx)
     if own_id is not None and own_id != user_id:
         raise ApiError(403, "You do not have permission to view this enrollment")
-    enrollment = backend.require_enrollment(ctx.session, ctx.tenant, course_id, user_id)
-    course = backend.require_course(ctx.session, ctx.tenant, course_id)
+    enrollment, course = backend.require_enrollment_and_course(ctx.session, ctx.tenant, course_id, user_id)
     return _reply(wire.wrap({"records": wire.enrollment_record(enrollment, course)}))
 
 
