@@ -152,7 +152,9 @@ class Runtime:
         self._set_meta(session, FIXTURE_SECTIONS_KEY, sections)
         if replace:
             self._set_meta(session, CLONES_KEY, {})
-        snapshots.save(session, snapshots.FIXTURES, snapshots.capture(session), clock.now(session))
+        snapshots.save_fixture_state(session)
+        # The fixture state lives in copy tables; this row only records that there is one.
+        snapshots.save(session, snapshots.FIXTURES, b"", clock.now(session))
         return loaded
 
     def _apply_clock(self, session: Session, spec: Any) -> None:
@@ -224,11 +226,10 @@ class Runtime:
 
     def reset(self, session: Session, tenant: str | None = None) -> None:
         """Back to the state right after the fixtures were loaded (one tenant, or everything)."""
-        blob = snapshots.load(session, snapshots.FIXTURES)
-        if blob is None:
+        if snapshots.load(session, snapshots.FIXTURES) is None:
             raise FixtureError("fixtures", "no fixtures were loaded")
         if tenant is None:
-            snapshots.restore(session, blob)
+            snapshots.restore_fixture_state(session)
             meta = session.get(MetaRow, FIXTURE_CLOCK_KEY)
             if meta is not None and meta.value.get("now") == "@real":
                 # A real-time fixture clock restarts at wall time, as on a fresh start.
@@ -246,7 +247,7 @@ class Runtime:
                 sections = self._meta(session, FIXTURE_SECTIONS_KEY) or {}
                 self._load_clone(session, tenant, clones[tenant], sections[clones[tenant]["from"]])
             else:
-                snapshots.restore(session, blob, tenant=tenant)
+                snapshots.restore_fixture_state(session, tenant)
 
     def catch_up_all(self, session: Session) -> None:
         """Let every vendor move its time-driven statuses up to now, for every tenant."""

@@ -117,6 +117,9 @@ class Database:
         from simulator.vendors import load_vendor_models
 
         load_vendor_models()
+        from simulator.core import snapshots
+
+        snapshots.register_fixture_copies()
 
     def create_schema(self) -> None:
         self.load_models()

@@ -1,8 +1,13 @@
 """Copies of the whole state (or one tenant's part of it), stored in the database.
 
-A snapshot holds every vendor table (rows of `TenantScoped` tables), the id counters and
-the clock, as JSON. Restoring one deletes the current rows and bulk-inserts the saved ones.
-Reset is a restore of the snapshot taken right after the fixtures were loaded.
+A named snapshot holds every vendor table (rows of `TenantScoped` tables), the id counters
+and the clock, as JSON. Restoring one deletes the current rows and bulk-inserts the saved ones.
+
+The state right after the fixtures were loaded — what reset returns to, again and again —
+is kept differently: in copy tables (`simfix_<table>`, same columns, no keys or indexes)
+filled by `INSERT ... SELECT`. A reset is then a delete and an `INSERT ... SELECT` per table,
+all inside the database: no rows cross into Python, so it costs milliseconds for the demo
+fixtures, and loading a big document no longer builds a JSON copy of it in memory.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Column, Table, delete, insert, select
 from sqlalchemy.orm import Session
 
 from simulator.core import clock
@@ -34,6 +39,44 @@ def vendor_tables() -> list[Table]:
         if issubclass(mapper.class_, TenantScoped)
     }
     return [t for t in Base.metadata.sorted_tables if t.name in scoped]
+
+
+FIXTURE_COPY_PREFIX = "simfix_"
+
+
+def register_fixture_copies() -> None:
+    """Declare a copy table for every table reset restores (call once the vendor models are loaded)."""
+    for live in [*_SHARED_TABLES, *vendor_tables()]:
+        name = FIXTURE_COPY_PREFIX + live.name
+        if name not in Base.metadata.tables:
+            Table(name, Base.metadata, *(Column(c.name, c.type) for c in live.columns))
+
+
+def _fixture_copies(shared: bool) -> list[tuple[Table, Table]]:
+    lives = [*(_SHARED_TABLES if shared else ()), *vendor_tables()]
+    return [(live, Base.metadata.tables[FIXTURE_COPY_PREFIX + live.name]) for live in lives]
+
+
+def save_fixture_state(session: Session) -> None:
+    """Keep the current state as the one reset returns to."""
+    session.flush()
+    for live, copy in _fixture_copies(shared=True):
+        session.execute(delete(copy))
+        session.execute(insert(copy).from_select([c.name for c in live.columns], select(live)))
+
+
+def restore_fixture_state(session: Session, tenant: str | None = None) -> None:
+    """Back to the saved fixture state: everything, or one tenant's vendor rows."""
+    session.flush()
+    clear(session, tenant)
+    for live, copy in _fixture_copies(shared=tenant is None):
+        names = [c.name for c in live.columns]
+        rows = select(*(copy.c[name] for name in names))
+        if tenant is not None:
+            rows = rows.where(copy.c.tenant == tenant)
+        session.execute(insert(live).from_select(names, rows))
+    # Objects loaded before the reset must not hide the rows it wrote.
+    session.expire_all()
 
 
 def _datetime_columns(table: Table) -> list[str]:
