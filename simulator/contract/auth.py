@@ -7,10 +7,11 @@ vendor sandbox) gets the credentials of the bundled demo fixtures instead.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -63,6 +64,9 @@ def _from_credential(
     if "client_id" in lowered and "client_secret" in lowered:
         token = _oauth2_token(lowered, vendor=vendor, base_url=base_url, client=client)
         return ResolvedAuth(headers={"Authorization": f"Bearer {token}"}, source=source + ", OAuth2 token")
+    login = _login_token(values, vendor=vendor, base_url=base_url, client=client)
+    if login is not None:
+        return ResolvedAuth(headers=login, source=source + ", token from the spec's x-token-operation")
     if "username" in lowered and "password" in lowered:
         return ResolvedAuth(basic=(lowered["username"], lowered["password"]), source=source)
     header_keys = _api_key_headers(vendor)
@@ -138,8 +142,7 @@ def _oauth2_token(values: Mapping[str, str], *, vendor: str, base_url: str | Non
     flows = [s["flows"][flow_name] for s in schemes.values() if s.get("type") == "oauth2" and flow_name in s["flows"]]
     if not flows:
         raise AuthError(f"the {vendor} spec declares no OAuth2 {flow_name} flow to get a token from")
-    token_url = str(flows[0]["tokenUrl"])
-    url = token_url if "://" in token_url else base_url.rstrip("/") + token_url
+    url = _token_url(str(flows[0]["tokenUrl"]), values, vendor=vendor, base_url=base_url)
     form = {"grant_type": grant, "client_id": values["client_id"], "client_secret": values["client_secret"]}
     if grant == "password":
         form.update(username=values["username"], password=values["password"])
@@ -153,3 +156,63 @@ def _oauth2_token(values: Mapping[str, str], *, vendor: str, base_url: str | Non
     if not token:
         raise AuthError(f"token request to {url} answered {response.status_code}: {response.text[:200]}")
     return str(token)
+
+
+def _token_url(token_url: str, values: Mapping[str, str], *, vendor: str, base_url: str) -> str:
+    """The tokenUrl, moved onto `base_url` when it names the spec's own server (Learn.link's is
+    absolute), with `{name}` placeholders filled from the credential (Learn.link's `{tenantId}`)."""
+    from simulator.contract.targets import find_target
+    from simulator.core.spec import load_spec
+
+    servers = load_spec(find_target(vendor).spec_file).get("servers", [])
+    for server in servers:
+        upstream = str(server.get("url", "")).rstrip("/")
+        if upstream and token_url.startswith(upstream + "/"):
+            token_url = token_url[len(upstream) :]
+            break
+    url = token_url if "://" in token_url else base_url.rstrip("/") + token_url
+    by_name = {k.lower(): v for k, v in values.items()}
+    for name in re.findall(r"{([^}]+)}", url):
+        if name.lower() not in by_name:
+            raise AuthError(f"the tokenUrl {token_url} needs {name!r}, which the demo credential does not give")
+        url = url.replace("{" + name + "}", quote(by_name[name.lower()], safe=""))
+    return url
+
+
+def _login_token(values: Mapping[str, str], *, vendor: str, base_url: str | None, client: Any) -> dict[str, str] | None:
+    """Headers for a vendor whose token comes from an operation of its own API (Absorb's
+    `POST /authenticate`): a security scheme names that operation in `x-token-operation`. The
+    credential's API-key headers go along with the call, the values its JSON body declares are the
+    body, and the token it answers (a JSON string, or `access_token`) goes back in the scheme's
+    header as `Bearer <token>`. None when no scheme declares one."""
+    from simulator.contract.quality import resolve
+    from simulator.contract.targets import find_target
+    from simulator.core.spec import load_spec, operations
+
+    doc = load_spec(find_target(vendor).spec_file)
+    schemes = doc.get("components", {}).get("securitySchemes", {})
+    declared = [s for s in schemes.values() if s.get("x-token-operation")]
+    if not declared:
+        return None
+    scheme = declared[0]
+    found = [op for op in operations(doc) if op.operation_id == scheme["x-token-operation"]]
+    if not found:
+        raise AuthError(f"x-token-operation names no operation of the {vendor} spec: {scheme['x-token-operation']}")
+    if not base_url:
+        raise AuthError(f"a {vendor} demo credential needs --base-url to request a token")
+    login = found[0]
+    content = resolve(doc, login.raw.get("requestBody", {})).get("content", {}).get("application/json", {})
+    fields = set(resolve(doc, content.get("schema", {})).get("properties", {}))
+    key_headers = _api_key_headers(vendor) - {str(scheme.get("name", "")).lower()}
+    headers = {k: v for k, v in values.items() if k.lower() in key_headers}
+    body = {k: v for k, v in values.items() if k in fields}
+    url = base_url.rstrip("/") + login.path
+    try:
+        response = (client or httpx).request(login.method, url, json=body, headers=headers, timeout=30)
+        answer = response.json() if response.status_code == 200 else None
+    except (httpx.HTTPError, ValueError, AttributeError) as exc:
+        raise AuthError(f"token request to {url} failed: {exc}") from exc
+    token = answer.get("access_token") if isinstance(answer, dict) else answer
+    if not token or not isinstance(token, str):
+        raise AuthError(f"token request to {url} answered {response.status_code}: {response.text[:200]}")
+    return {**headers, str(scheme["name"]): f"Bearer {token}"}

@@ -185,14 +185,30 @@ def test_demo_auth_works_for_each_vendor_scheme(vendor: str) -> None:
         sim.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AuthError,
-    reason="Learn.link's token call (Basic auth, tenant in the path) is not derived from its spec yet",
-)
-def test_demo_auth_for_learnlink() -> None:
+def test_demo_auth_for_learnlink_takes_the_token_flow() -> None:
+    # The spec's tokenUrl is absolute and names the tenant in its path: it is moved onto the
+    # simulator and filled from the credential, and the token it answers allows the API.
     sim = InProcessSimulator()
     try:
-        resolve_auth("demo", vendor="learnlink", base_url="http://testserver/learnlink", client=sim.client)
+        resolved = resolve_auth("demo", vendor="learnlink", base_url="http://testserver/learnlink", client=sim.client)
+        assert "OAuth2 token" in resolved.source and resolved.basic is None
+        r = sim.client.get("/learnlink/rest/v1/assignments", headers=resolved.headers)
+        assert r.status_code == 200 and r.json(), r.text
+        r = sim.client.post("/learnlink/rest/v1/assignments", headers=resolved.headers, json={})
+        assert r.status_code == 422, "the token should carry the write scope too: " + r.text
+    finally:
+        sim.close()
+
+
+def test_demo_auth_for_absorb_authenticates_first() -> None:
+    # Absorb's token comes from its own POST /authenticate (the spec's x-token-operation) and goes
+    # along with the portal key on every call.
+    sim = InProcessSimulator()
+    try:
+        resolved = resolve_auth("demo", vendor="absorb", base_url="http://testserver/absorb", client=sim.client)
+        assert set(resolved.headers) == {"x-api-key", "Authorization"}
+        assert resolved.headers["Authorization"].startswith("Bearer ")
+        r = sim.client.get("/absorb/users", headers={**resolved.headers, "x-api-version": "2"})
+        assert r.status_code == 200, r.text
     finally:
         sim.close()

@@ -82,7 +82,15 @@ def credentials(session: Session) -> list[Credential]:
         Credential(
             tenant=row.tenant,
             kind="basic / oauth2 client",
-            values={"tenantId": row.tenant_id, "secret": row.secret, "scopes": " ".join(row.scopes)},
+            # The same pair under its OAuth2 names too (client_id is the Tenant ID), so a client
+            # (or `lms-sim contract --auth demo`) can take the token flow without knowing that.
+            values={
+                "tenantId": row.tenant_id,
+                "secret": row.secret,
+                "client_id": row.tenant_id,
+                "client_secret": row.secret,
+                "scopes": " ".join(row.scopes),
+            },
             note=f"Basic {row.tenant_id}:{row.secret}, or POST /oauth2/token/{row.tenant_id}",
         )
         for row in rows

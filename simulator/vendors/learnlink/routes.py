@@ -7,10 +7,11 @@ from typing import Any
 
 from simulator.core import clock
 from simulator.core.context import Principal, Reply, RequestContext
-from simulator.core.errors import ApiError
+from simulator.core.errors import ApiError, Violation
 from simulator.core.vendor import OperationTable
 from simulator.vendors.learnlink import auth, wire
 from simulator.vendors.learnlink.backend import assignments, completions, directory, enrolments, tokens
+from simulator.vendors.learnlink.errors import validation_error
 
 operations = OperationTable()
 
@@ -40,8 +41,17 @@ def _body(ctx: RequestContext) -> dict[str, Any]:
 # --- auth ---------------------------------------------------------------------------
 
 
+# The spec's bound on the token endpoint's Authorization header (the core's validation leaves
+# Authorization to each vendor's auth, so the token endpoint checks it itself).
+MAX_AUTHORIZATION_LENGTH = 1024
+
+
 def _client_credentials(ctx: RequestContext, form: dict[str, Any]) -> tuple[str, str]:
-    basic = auth.parse_basic(ctx.headers.get("authorization", "").strip())
+    header = ctx.headers.get("authorization", "")
+    if len(header) > MAX_AUTHORIZATION_LENGTH:
+        too_long = Violation("header.Authorization", f"longer than {MAX_AUTHORIZATION_LENGTH} characters")
+        raise validation_error([too_long])
+    basic = auth.parse_basic(header.strip())
     if basic is not None:
         return basic
     client_id, secret = form.get("client_id"), form.get("client_secret")

@@ -253,6 +253,14 @@ def test_bulk_student_courses(api: Absorb) -> None:
     assert api.ok("GET", "/bulk/student-courses", params={"userIds": [GHOST]}) == []
 
 
+def test_bulk_student_courses_takes_at_most_100_ids_of_each_kind(api: Absorb) -> None:
+    # The ids travel in the URL; the cap keeps a full request within common URL limits.
+    many = [f"aa000000-0000-4000-8000-{i:012x}" for i in range(101)]
+    assert api.ok("GET", "/bulk/student-courses", params={"userIds": many[:100], "courseIds": many[:100]}) == []
+    assert_error(api.get("/bulk/student-courses", params={"userIds": many}), 422)
+    assert_error(api.get("/bulk/student-courses", params={"userIds": [ALICE], "courseIds": many}), 422)
+
+
 def test_my_enrollments_act_for_the_tokens_user(api: Absorb) -> None:
     from tests.vendors.absorb.helpers import ACME_LEARNER
 

@@ -78,6 +78,10 @@ def test_token_endpoint_accepts_basic_or_form_credentials(lms_sim: InProcessSimu
     # The read-only secret may not ask for write access.
     ro = {"grant_type": "client_credentials", "scope": "api/write", "client_id": ACME, "client_secret": "acme-readonly"}
     assert_error(lms_sim.client.post(url, data=ro), 400)
+    # The spec bounds the Authorization header at 1024 characters, even when the form carries the client.
+    long_header = {"Authorization": "Bearer " + "x" * 1018}
+    assert_error(lms_sim.client.post(url, data=form, headers=long_header), 422)
+    assert lms_sim.client.post(url, data=form, headers={"Authorization": "Bearer " + "x" * 1017}).status_code == 200
 
 
 def test_tokens_expire_after_an_hour_of_simulated_time(lms_sim: InProcessSimulator) -> None:
