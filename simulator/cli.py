@@ -207,12 +207,17 @@ def export_state(db: str, file: str) -> None:
 
     database = _existing_database(db)
     with database.transaction() as session:
-        blob = snapshots.capture(session)
+        # Issued tokens stay behind: after an import, clients authenticate again, as they
+        # would after the vendor restarted. Configured demo credentials travel (they are
+        # fixture data, listed at /_sim/vendors), so the file is written readable by its owner only.
+        blob = snapshots.capture(session, leave_out=snapshots.issued_secret_tables())
     try:
-        Path(file).write_bytes(blob)
+        target = Path(file)
+        target.touch(mode=0o600, exist_ok=True)
+        target.write_bytes(blob)
     except OSError as exc:
         raise UsageError(f"cannot write {file}: {exc.strerror}") from exc
-    print(f"exported the state of {database.url} to {file} ({len(blob):,} bytes)")
+    print(f"exported the state of {database.url} to {file} ({len(blob):,} bytes; issued tokens left out)")
 
 
 def import_state(db: str, file: str) -> None:

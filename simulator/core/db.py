@@ -56,6 +56,10 @@ class TenantScoped:
 
     tenant: Mapped[str] = mapped_column(String(64), index=True)
 
+    # True on tables of tokens the API issued (bearer secrets a client presents): `lms-sim
+    # export` leaves them out, so an exported file never carries a live credential's token.
+    issued_secrets: bool = False
+
 
 def normalize_url(db: str) -> str:
     """Accept a SQLite file path or any SQLAlchemy URL."""

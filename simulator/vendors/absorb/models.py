@@ -246,6 +246,7 @@ class AbsorbToken(TenantScoped, Base):
     """The one live `/authenticate` token of a user: a new one replaces the row."""
 
     __tablename__ = "absorb_tokens"
+    issued_secrets = True  # tokens the API handed out: never in a state export
     user_id: Mapped[str] = mapped_column(ForeignKey("absorb_users.id", ondelete="CASCADE"), primary_key=True)
     token: Mapped[str] = mapped_column(String(200), unique=True)
     issued_at: Mapped[dt.datetime] = mapped_column()

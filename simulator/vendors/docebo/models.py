@@ -105,6 +105,7 @@ class DoceboToken(TenantScoped, Base):
     """An issued access or refresh token (40 hex characters, opaque)."""
 
     __tablename__ = "docebo_tokens"
+    issued_secrets = True  # tokens the API handed out: never in a state export
     token: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(8))  # "access" | "refresh"
     client_id: Mapped[str] = mapped_column(String(128))

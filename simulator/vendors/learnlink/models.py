@@ -27,6 +27,7 @@ class LearnlinkToken(TenantScoped, Base):
     """An OAuth2 access token issued by the token endpoint."""
 
     __tablename__ = "learnlink_tokens"
+    issued_secrets = True  # tokens the API handed out: never in a state export
     token: Mapped[str] = mapped_column(String(128), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(String(64))
     scopes: Mapped[str] = mapped_column(String(255))  # space-delimited, as issued
