@@ -6,7 +6,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: install install-test run test lint contract bench soak clean
+.PHONY: install install-test run test lint contract bench soak clean postgres postgres-stop
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found (Python 3.11+ is required; set PYTHON=...)"; exit 2; }
@@ -18,7 +18,7 @@ $(STAMP): $(PY) pyproject.toml
 	@touch $@
 
 $(TEST_STAMP): $(STAMP)
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,postgres]'
 	@touch $@
 
 install: $(STAMP)
@@ -28,8 +28,17 @@ install-test: $(TEST_STAMP)
 run: $(STAMP)
 	$(BIN)/lms-sim serve
 
+# The database tests also run on PostgreSQL: .ci/postgres installs and starts a private
+# server on loopback (LMS_SIM_TEST_PG_URL picks another; LMS_SIM_TEST_PG=off skips them).
 test: $(TEST_STAMP) lint
-	$(BIN)/pytest
+	@if [ "$${LMS_SIM_TEST_PG:-}" = off ] || [ -n "$${LMS_SIM_TEST_PG_URL:-}" ]; then $(BIN)/pytest; \
+	else url=$$(bash .ci/postgres start) && LMS_SIM_TEST_PG_URL=$$url $(BIN)/pytest; fi
+
+postgres:
+	@bash .ci/postgres start
+
+postgres-stop:
+	@bash .ci/postgres stop
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check simulator tests bench

@@ -15,9 +15,11 @@ from sqlalchemy import select, text
 
 from simulator.core.snapshots import vendor_tables
 from simulator.core.spec import Operation, load_spec, operations
+from simulator.settings import DEFAULT_FIXTURES
 from simulator.testing.demo_auth import PROVIDERS
-from simulator.testing.harness import InProcessSimulator
+from simulator.testing.harness import InProcessSimulator, test_settings
 from simulator.vendors import all_vendors
+from tests.conftest import DATABASES
 
 HOSTILE_STRINGS = [
     "../../../../etc/passwd",
@@ -100,11 +102,20 @@ def _params(op: Operation) -> list[str]:
     return [p["name"] for p in op.raw.get("parameters", []) if isinstance(p, dict) and p.get("in") == "query"]
 
 
-@pytest.fixture(scope="module")
-def sim() -> Iterator[InProcessSimulator]:
-    simulator = InProcessSimulator()
+@pytest.fixture(scope="module", params=DATABASES)
+def sim(request: pytest.FixtureRequest) -> Iterator[InProcessSimulator]:
+    """One simulator for the module (reset before each case), on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        simulator = InProcessSimulator()
+        yield simulator
+        simulator.close()
+        return
+    server = request.getfixturevalue("postgres_server")
+    url = server.create(server.template(DEFAULT_FIXTURES))
+    simulator = InProcessSimulator(test_settings(db=url))
     yield simulator
     simulator.close()
+    server.drop(url)
 
 
 @pytest.mark.parametrize(("vendor", "op"), list(_cases()))
