@@ -18,11 +18,12 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.run import MSP, median_load, process, simulator_args
+from bench.run import MSP, median_load, simulator_args, wait_ready
 from simulator.testing.harness import free_port
 
 WORKERS = (1, 2, 4)
@@ -65,14 +66,29 @@ def measure(pg_url: str | None = None, workers: Sequence[int] = WORKERS, *, sqli
             [("postgresql", pg_url)] if pg_url else []
         )
         for db_name, db in targets:
-            for n in workers:
+            for i, n in enumerate(workers):
                 port = free_port()
-                args = [*simulator_args(db, port, fresh=True), "--workers", str(n)]
-                with process(args, f"http://127.0.0.1:{port}/_sim/health"):
+                # The first start loads the fixtures afresh; later ones reuse them (and the
+                # journal so far), so every worker count starts from the same records.
+                args = [*simulator_args(db, port, fresh=i == 0), "--workers", str(n)]
+                with serving(args, f"http://127.0.0.1:{port}/_sim/health"):
                     for label, method, body in OPERATIONS:
                         load = median_load(f"http://127.0.0.1:{port}{MSP}", CONNECTIONS, method, body)
                         rows.append(ScaleRow(db_name, n, label, load.rps, load.p50_ms, load.p99_ms))
     return rows
+
+
+@contextmanager
+def serving(args: list[str], ready_url: str) -> Iterator[None]:
+    # bench.run.process waits 60 s for the first answer; loading the fixtures into
+    # PostgreSQL on a busy machine can take longer than that.
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL)
+    try:
+        wait_ready(ready_url, timeout=600)
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
 
 
 def table(rows: Sequence[ScaleRow]) -> str:
