@@ -8,7 +8,7 @@ TEST_STAMP := $(VENV)/.installed-test
 # The dashboard's browser tests drive Debian's chromium through Playwright (never Playwright's own download).
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install install-test browser run test lint contract bench soak clean screenshots
+.PHONY: install install-test browser run test lint contract bench soak clean screenshots postgres postgres-stop
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found (Python 3.11+ is required; set PYTHON=...)"; exit 2; }
@@ -20,7 +20,7 @@ $(STAMP): $(PY) pyproject.toml
 	@touch $@
 
 $(TEST_STAMP): $(STAMP)
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,postgres]'
 	@touch $@
 
 install: $(STAMP)
@@ -35,8 +35,19 @@ browser: $(CHROMIUM)
 run: $(STAMP)
 	$(BIN)/lms-sim serve
 
+# The database tests also run on PostgreSQL: .ci/postgres installs and starts a private
+# server on loopback (LMS_SIM_TEST_PG_URL picks another; LMS_SIM_TEST_PG=off skips them).
+# If it cannot start, the suite still runs and those tests fail, saying why.
 test: $(TEST_STAMP) $(CHROMIUM) lint
-	$(BIN)/pytest
+	@if [ "$${LMS_SIM_TEST_PG:-}" = off ] || [ -n "$${LMS_SIM_TEST_PG_URL:-}" ]; then $(BIN)/pytest; \
+	else url=$$(bash .ci/postgres start) || echo "PostgreSQL could not be started: its tests will fail" >&2; \
+	LMS_SIM_TEST_PG_URL=$$url $(BIN)/pytest; fi
+
+postgres:
+	@bash .ci/postgres start
+
+postgres-stop:
+	@bash .ci/postgres stop
 
 # The README's dashboard screenshots (docs/screenshots/*.png).
 screenshots: $(TEST_STAMP) $(CHROMIUM)

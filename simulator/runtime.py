@@ -67,6 +67,12 @@ class Runtime:
         if self.db.in_memory:
             self._bootstrap_in_memory()
             return
+        # Replicas starting together on one PostgreSQL database: one loads, the others wait
+        # and then find the schema and fixtures in place.
+        with self.db.bootstrap_lock():
+            self._bootstrap_shared()
+
+    def _bootstrap_shared(self) -> None:
         self.db.create_schema()
         with self.db.transaction() as session:
             stored = session.get(MetaRow, SCHEMA_KEY)

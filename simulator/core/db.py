@@ -1,8 +1,17 @@
 """Database engine, declarative base and the column types shared by every vendor.
 
 All simulator state lives in the database so that several worker processes on one
-database agree. SQLite is the default; any SQLAlchemy URL works (PostgreSQL for
-several processes or replicas).
+database agree. SQLite is the default; PostgreSQL (`postgresql+psycopg://...`) serves
+several processes or replicas. Both behave the same way to a client:
+
+- Transactions run one at a time. SQLite takes its write lock at BEGIN (BEGIN IMMEDIATE);
+  on PostgreSQL every transaction first takes one transaction-level advisory lock (see
+  `_configure_postgresql` for why not a lock per tenant or SERIALIZABLE).
+- Text compares, sorts and folds case as SQLite does: PostgreSQL columns get the "C"
+  collation (byte order, ASCII-only case folding), and no length limit (SQLite has none).
+- Integers are 64-bit on both (PostgreSQL's INTEGER is 32-bit).
+- A NUL character, which PostgreSQL cannot store in text, is kept as U+FFFF in the
+  database and turned back into NUL on the way out.
 """
 
 from __future__ import annotations
@@ -13,10 +22,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, String, TypeDecorator, create_engine, event
+from sqlalchemy import DateTime, Engine, Integer, String, Text, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import NullPool, StaticPool
+from sqlalchemy.schema import CreateColumn
 
 UTC = dt.UTC
 
@@ -73,6 +84,10 @@ def normalize_url(db: str) -> str:
 def make_engine(url: str) -> Engine:
     """Create an engine with the settings the simulator relies on."""
     url = normalize_url(url)
+    if url.startswith("postgresql"):
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        _configure_postgresql(engine)
+        return engine
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     in_memory = url in ("sqlite://", "sqlite:///:memory:")
@@ -104,6 +119,56 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
         # BEGIN avoids the read-to-write upgrade that SQLite cannot retry across processes.
         # Sent on the DBAPI connection directly: this runs on every request.
         conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
+
+
+# -- PostgreSQL ------------------------------------------------------------------------------
+
+# The key of the advisory lock every transaction takes ("lms-sim" in ASCII). Advisory locks
+# belong to one database, so simulators on different databases of one server never wait
+# for each other.
+TRANSACTION_LOCK = 0x6C6D732D73696D
+# Held (at session level, on its own connection) while one process creates the schema and
+# loads the fixtures, so that processes starting together do not do it twice.
+BOOTSTRAP_LOCK = TRANSACTION_LOCK + 1
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    from simulator.core import pg_text
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        pg_text.register(dbapi_connection)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # One transaction at a time, as on SQLite. The handlers read, decide and write
+        # (seat counts, status machines, "already enrolled" checks, counters shared by all
+        # tenants), and were written for serialised transactions. A lock per tenant is not
+        # possible here: the tenant is known only after authentication has read the
+        # database, and clock, fault counters and ids are shared by all tenants.
+        # SERIALIZABLE would need the whole request retried on a serialisation failure,
+        # which the request pipeline does not do. The lock is released at COMMIT/ROLLBACK.
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({TRANSACTION_LOCK})")
+
+
+@compiles(String, "postgresql")
+@compiles(Text, "postgresql")
+def _pg_text(element: String, compiler: Any, **kw: Any) -> str:
+    # No length limit (SQLite enforces none: a long value must not become a 500), and the
+    # "C" collation: byte-order sorting and ASCII-only lower()/ILIKE, as on SQLite.
+    return 'TEXT COLLATE "C"'
+
+
+@compiles(Integer, "postgresql")
+def _pg_integer(element: Integer, compiler: Any, **kw: Any) -> str:
+    return "BIGINT"  # SQLite's INTEGER is 64-bit
+
+
+@compiles(CreateColumn, "postgresql")
+def _pg_create_column(element: CreateColumn, compiler: Any, **kw: Any) -> str:
+    text: str = compiler.visit_create_column(element, **kw)
+    # An autoincrement integer key is SERIAL (32-bit); make it 64-bit like every integer.
+    return text.replace(" SERIAL", " BIGSERIAL", 1)
 
 
 class Database:
@@ -138,6 +203,34 @@ class Database:
     @property
     def in_memory(self) -> bool:
         return self.url in ("sqlite://", "sqlite:///:memory:")
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    @contextmanager
+    def bootstrap_lock(self) -> Iterator[None]:
+        """Only one process at a time creates the schema and loads the fixtures.
+
+        SQLite's file lock already does this; PostgreSQL needs a session-level advisory
+        lock on a connection of its own (held across the transactions of the bootstrap).
+        """
+        if not self.is_postgresql:
+            yield
+            return
+        # A connection of its own, outside the pool (the bootstrap disposes of the pool), in
+        # autocommit: waiting here must not hold the transaction lock the loader needs.
+        lock_engine = create_engine(self.url, poolclass=NullPool)
+        try:
+            with lock_engine.connect() as conn:
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+                conn.exec_driver_sql(f"SELECT pg_advisory_lock({BOOTSTRAP_LOCK})")
+                try:
+                    yield
+                finally:
+                    conn.exec_driver_sql(f"SELECT pg_advisory_unlock({BOOTSTRAP_LOCK})")
+        finally:
+            lock_engine.dispose()
 
     def dispose(self) -> None:
         # An in-memory database lives only in its one connection: closing it would lose it.

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import Column, Table, delete, insert, select
+from sqlalchemy import Column, Table, delete, insert, select, text
 from sqlalchemy.orm import Session
 
 from simulator.core import clock
@@ -75,6 +75,7 @@ def restore_fixture_state(session: Session, tenant: str | None = None) -> None:
         if tenant is not None:
             rows = rows.where(copy.c.tenant == tenant)
         session.execute(insert(live).from_select(names, rows))
+        _advance_sequence(session, live)
     # Objects loaded before the reset must not hide the rows it wrote.
     session.expire_all()
 
@@ -147,6 +148,24 @@ def restore(session: Session, blob: bytes, tenant: str | None = None) -> None:
                 if row.get(name) is not None:
                     row[name] = _parse_time(row[name])
         session.execute(insert(table), rows)
+        _advance_sequence(session, table)
+
+
+def _advance_sequence(session: Session, table: Table) -> None:
+    """Move a PostgreSQL serial key's sequence past the ids just inserted with explicit values.
+
+    SQLite picks max(rowid) + 1 by itself; PostgreSQL would hand out ids that now exist.
+    """
+    column = table._autoincrement_column  # no public name for "the SERIAL key" in SQLAlchemy 2
+    if column is None or session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(
+        text(
+            f"SELECT setval(pg_get_serial_sequence(:table, :column), "  # noqa: S608 - names come from the schema
+            f'COALESCE((SELECT MAX("{column.name}") FROM "{table.name}"), 0) + 1, false)'
+        ),
+        {"table": table.name, "column": column.name},
+    )
 
 
 def _parse_time(value: str) -> dt.datetime:

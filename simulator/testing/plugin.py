@@ -5,6 +5,11 @@ Fixtures:
   clock frozen, every response checked against its spec).
 - `lms_sim_server`: the same behind a real uvicorn server on a free loopback port.
 
+- `lms_sim_database_url`: the database both use; None (the default) means a fresh
+  in-memory SQLite database. Override it to run them on PostgreSQL: the URL must name a
+  database with the fixtures loaded, of this test alone (see
+  `simulator.testing.postgres.PostgresServer`).
+
 Both offer `.client`, `.url(vendor, path)`, `.base_url(vendor)`, `.now()`, `.advance(...)`,
 `.set_clock(...)`, `.requests(...)`, `.reset()` and `.load_fixtures(...)`.
 
@@ -22,15 +27,20 @@ from typing import Any
 
 import pytest
 
-from simulator.testing.harness import InProcessSimulator, ServerSimulator
+from simulator.testing.harness import InProcessSimulator, ServerSimulator, test_settings
 
 FIXTURES = ("lms_sim", "lms_sim_server")
 SECTION = "lms-sim injected faults"
 
 
 @pytest.fixture
-def lms_sim() -> Iterator[InProcessSimulator]:
-    sim = InProcessSimulator()
+def lms_sim_database_url() -> str | None:
+    return None
+
+
+@pytest.fixture
+def lms_sim(lms_sim_database_url: str | None) -> Iterator[InProcessSimulator]:
+    sim = InProcessSimulator(test_settings(db=lms_sim_database_url) if lms_sim_database_url else None)
     try:
         yield sim
     finally:
@@ -38,8 +48,8 @@ def lms_sim() -> Iterator[InProcessSimulator]:
 
 
 @pytest.fixture
-def lms_sim_server() -> Iterator[ServerSimulator]:
-    sim = ServerSimulator()
+def lms_sim_server(lms_sim_database_url: str | None) -> Iterator[ServerSimulator]:
+    sim = ServerSimulator(test_settings(db=lms_sim_database_url) if lms_sim_database_url else None)
     try:
         yield sim
     finally:

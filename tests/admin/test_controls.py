@@ -13,6 +13,7 @@ E1 = f"{BASE}/enrollments/ac040000-0000-4000-8000-000000000001"
 FULL = {"Authorization": "Bearer msp_acme_full"}
 
 
+@pytest.mark.both_databases
 def test_minimal_rule_fires_once_in_the_vendor_envelope(lms_sim: InProcessSimulator) -> None:
     rule = lms_sim.fault(
         vendor="msportal", method="GET", path="/api/public/v1/training/enrollments/*", status=503, times=1
@@ -30,6 +31,7 @@ def test_minimal_rule_fires_once_in_the_vendor_envelope(lms_sim: InProcessSimula
     assert (state["matched"], state["fired"]) == (2, 1)
 
 
+@pytest.mark.both_databases
 def test_path_with_prefix_nth_after_and_operation(lms_sim: InProcessSimulator) -> None:
     lms_sim.fault(path="/msportal/api/public/v1/training/courses", nth=2, status=500)
     statuses = [lms_sim.client.get(f"{BASE}/courses", headers=FULL).status_code for _ in range(3)]
@@ -47,6 +49,7 @@ def test_error_fault_changes_nothing(lms_sim: InProcessSimulator) -> None:
     assert lms_sim.client.get(E1, headers=FULL).json()["data"]["status"] == "completed"
 
 
+@pytest.mark.both_databases
 def test_tenant_scoped_rule(lms_sim: InProcessSimulator) -> None:
     lms_sim.fault(tenant="globex", status=504)
     assert lms_sim.client.get(E1, headers=FULL).status_code == 200
@@ -95,6 +98,7 @@ def test_drop_in_process_raises(lms_sim: InProcessSimulator) -> None:
     assert lms_sim.client.get(E1, headers=FULL).status_code == 200
 
 
+@pytest.mark.both_databases
 def test_drop_and_latency_over_a_real_socket(lms_sim_server: ServerSimulator) -> None:
     url = lms_sim_server.url("msportal", E1[len("/msportal") :])
     lms_sim_server.fault(operationId="getEnrollment", kind="drop", times=1)
@@ -122,6 +126,7 @@ def test_replace_and_delete_rules(lms_sim: InProcessSimulator) -> None:
     assert lms_sim.client.get("/_sim/faults").json() == {"faults": []}
 
 
+@pytest.mark.both_databases
 def test_verify_counts_and_near_misses(lms_sim: InProcessSimulator) -> None:
     lms_sim.client.patch(E1, json={"status": "in_progress"}, headers=FULL)
     lms_sim.client.patch(E1, json={"progress": 30}, headers=FULL)
@@ -159,6 +164,7 @@ def test_lax_contract_mode_serves_and_records() -> None:
         sim.close()
 
 
+@pytest.mark.both_databases
 def test_snapshots_save_restore_and_survive_reset(lms_sim: InProcessSimulator) -> None:
     lms_sim.client.patch(E1, json={"status": "in_progress"}, headers=FULL)
     lms_sim.snapshot("midway")

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from simulator.testing.harness import InProcessSimulator
+
+pytestmark = pytest.mark.both_databases
 
 MSP = "/msportal/api/public/v1/training/enrollments"
 

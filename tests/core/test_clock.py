@@ -7,6 +7,8 @@ from sqlalchemy.orm import Session
 
 from simulator.core import clock
 
+pytestmark = pytest.mark.both_databases
+
 T0 = dt.datetime(2026, 1, 15, 9, 0, tzinfo=dt.UTC)
 
 

@@ -2,8 +2,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from simulator.core import ids
 from simulator.core.db import Database
+
+pytestmark = pytest.mark.both_databases
 
 
 def _run(seed: int) -> list[str]:

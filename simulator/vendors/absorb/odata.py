@@ -396,5 +396,6 @@ def compile_sort(text: str, fields: Mapping[str, Field]) -> list[UnaryExpression
         if name.lower() in seen:
             raise QueryError(f"The field {name!r} appears twice in _sort")
         seen.add(name.lower())
-        out.append(found.column.desc() if descending else found.column.asc())
+        # Nulls sort as lowest on both databases (SQLite's order; PostgreSQL's default is the opposite).
+        out.append(found.column.desc().nulls_last() if descending else found.column.asc().nulls_first())
     return out

@@ -341,7 +341,8 @@ def text_match(columns: Sequence[Any], text: str) -> ColumnElement[bool]:
         return false()
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = f"%{escaped}%"
-    return or_(*(column.like(pattern, escape="\\") for column in columns))
+    # ILIKE: case-insensitive (ASCII) on both databases, as SQLite's LIKE is; PostgreSQL's LIKE is not.
+    return or_(*(column.ilike(pattern, escape="\\") for column in columns))
 
 
 def list_enrollments(

@@ -84,7 +84,8 @@ def _name_contains(column: Any, text: str) -> ColumnElement[bool]:
 def _order(columns: dict[str, Any], sort: str, tiebreak: Any) -> list[Any]:
     field, _, direction = sort.partition(" ")
     column = columns[field]
-    return [column.desc() if direction == "DESC" else column.asc(), tiebreak.asc()]
+    # Nulls sort as lowest on both databases (SQLite's order; PostgreSQL's default is the opposite).
+    return [column.desc().nulls_last() if direction == "DESC" else column.asc().nulls_first(), tiebreak.asc()]
 
 
 def _paged(session: Session, query: Select[Any], order: Sequence[Any], page: Page) -> tuple[list[Any], int]:

@@ -18,10 +18,7 @@ def api(lms_sim: InProcessSimulator) -> Absorb:
 
 
 @pytest.fixture
-def db_session() -> Iterator[Session]:
-    """A bare database with the schema (no fixtures), for backend unit tests."""
-    db = Database("sqlite://")
-    db.create_schema()
+def db_session(db: Database) -> Iterator[Session]:
+    """A bare database with the schema (no fixtures), for backend unit tests (see tests/conftest.py's `db`)."""
     with db.transaction() as session:
         yield session
-    db.dispose()

@@ -24,6 +24,7 @@ from tests.vendors.absorb.helpers import (
 GHOST = "0f0f0f0f-0f0f-4f0f-8f0f-0f0f0f0f0f0f"
 
 
+@pytest.mark.both_databases
 def test_enrolling_creates_a_not_started_enrollment_with_its_chapters_and_lessons(api: Absorb) -> None:
     created = api.ok("POST", f"/users/{BOB}/enrollments/{SAFETY}", 201)
     assert created == {"enrollmentId": created["enrollmentId"], "courseId": SAFETY, "userId": BOB}
@@ -55,6 +56,7 @@ def test_enrolling_again_returns_the_existing_enrollment_unchanged(api: Absorb) 
     assert api.ok("GET", f"/enrollments/{first['enrollmentId']}") == before
 
 
+@pytest.mark.both_databases
 def test_re_enroll_moves_the_active_enrollment_to_history(api: Absorb) -> None:
     old = api.ok("GET", f"/users/{ALICE}/enrollments/{SAFETY}")
     assert old["status"] == 1
@@ -131,6 +133,7 @@ def test_unknown_ids_are_404(api: Absorb) -> None:
     assert_error(api.get("/enrollments/not-a-guid"), 404)
 
 
+@pytest.mark.both_databases
 def test_unenroll_removes_the_enrollment_and_everything_under_it(api: Absorb) -> None:
     created = api.ok("POST", f"/users/{BOB}/enrollments/{SAFETY}", 201)
     r = api.post("/enrollments/unenroll", json=[created["enrollmentId"]])
@@ -162,6 +165,7 @@ def test_unenroll_with_unknown_ids_is_422_listing_them_and_changes_nothing(api: 
     assert_error(api.post("/enrollments/unenroll", json={"ids": [GHOST]}), 400)
 
 
+@pytest.mark.both_databases
 def test_course_enrollment_list_pages_by_page_index(api: Absorb) -> None:
     everything = api.ok("GET", f"/courses/{SAFETY}/enrollments", params={"_limit": 1000})
     total = everything["totalItems"]
@@ -210,6 +214,7 @@ def test_bad_paging_filter_or_sort_is_422(api: Absorb, params: dict[str, Any]) -
     assert api.get(f"/courses/{SAFETY}/enrollments").status_code == 200
 
 
+@pytest.mark.both_databases
 def test_filter_and_sort_on_course_enrollments(api: Absorb) -> None:
     done = api.ok(
         "GET", f"/courses/{SAFETY}/enrollments", params={"_filter": "status eq 3", "_sort": "-score", "_limit": 100}
@@ -231,6 +236,7 @@ def test_filter_and_sort_on_course_enrollments(api: Absorb) -> None:
     assert same["enrollments"] == recent["enrollments"]
 
 
+@pytest.mark.both_databases
 def test_user_enrollments_default_to_course_name_order(api: Absorb) -> None:
     page = api.ok("GET", f"/users/{ALICE}/enrollments")
     assert [e["courseName"] for e in page["enrollments"]] == [

@@ -67,6 +67,7 @@ def ids(session: Session, text: str) -> list[str]:
     return sorted(session.scalars(select(CE.id).where(where)))
 
 
+@pytest.mark.both_databases
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -152,6 +153,7 @@ def test_filter_length_and_depth_are_bounded() -> None:
     compile_filter("(" * MAX_DEPTH + "status eq 1" + ")" * MAX_DEPTH, fields.COURSE_ENROLLMENT)
 
 
+@pytest.mark.both_databases
 def test_sort_orders_by_fields_with_descending_prefix(db_session: Session) -> None:
     _seed(db_session)
     order = compile_sort("-status,courseName", fields.COURSE_ENROLLMENT)
@@ -214,6 +216,7 @@ _TOKENS = st.sampled_from(
 _TEXT = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=80)
 
 
+@pytest.mark.both_databases
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.one_of(st.lists(_TOKENS, max_size=14).map(" ".join), _TEXT))
 def test_hostile_filters_yield_sql_or_a_query_error(db_session: Session, text: str) -> None:
@@ -225,6 +228,7 @@ def test_hostile_filters_yield_sql_or_a_query_error(db_session: Session, text: s
     db_session.execute(select(CE.id).where(where)).all()
 
 
+@pytest.mark.both_databases
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.one_of(

@@ -42,6 +42,7 @@ def test_token_request_without_grant_type_is_an_oauth_error(lms_sim: InProcessSi
     assert response.headers["x-docebo-api-version"] == "1.0.0"
 
 
+@pytest.mark.both_databases
 def test_token_expires_when_the_admin_api_advances_the_clock(lms_sim: InProcessSimulator) -> None:
     headers = auth(lms_sim)
     url = lms_sim.url("docebo", "/learn/v1/enrollments")
@@ -52,6 +53,7 @@ def test_token_expires_when_the_admin_api_advances_the_clock(lms_sim: InProcessS
     assert response.json()["error_description"] == "The access token provided has expired"
 
 
+@pytest.mark.both_databases
 def test_list_accepts_bracketed_array_parameters(lms_sim: InProcessSimulator) -> None:
     url = lms_sim.url("docebo", "/learn/v1/enrollments?id_user[]=12301&id_user[]=12302&status[]=completed")
     response = lms_sim.client.get(url, headers=auth(lms_sim))
@@ -95,6 +97,7 @@ def test_malformed_json_and_oversized_bodies(lms_sim: InProcessSimulator) -> Non
     assert huge.status_code == 413 and "message" in huge.json()
 
 
+@pytest.mark.both_databases
 def test_bulk_update_with_1000_users_over_http(lms_sim: InProcessSimulator) -> None:
     headers = auth(lms_sim)
     # The demo users 12301..12322 plus 978 ids nobody has: 1,000 users, reported per pair.
@@ -111,6 +114,7 @@ def test_bulk_update_with_1000_users_over_http(lms_sim: InProcessSimulator) -> N
     assert len(data["updated"]) + sum(len(e["invalid_enrollments"]) for e in data["not_updated"]) == 1000
 
 
+@pytest.mark.both_databases
 def test_enroll_then_view_over_http(lms_sim: InProcessSimulator) -> None:
     headers = auth(lms_sim)
     url = lms_sim.url("docebo", "/learn/v1/enrollments/106/12322")
@@ -124,6 +128,7 @@ def test_enroll_then_view_over_http(lms_sim: InProcessSimulator) -> None:
     assert [(i["status"], i["level"]) for i in listed.json()["data"]["items"]] == [("subscribed", "instructor")]
 
 
+@pytest.mark.both_databases
 def test_globex_cannot_touch_acme(lms_sim: InProcessSimulator) -> None:
     globex = {"Authorization": f"Bearer {token(lms_sim, client_id='globex-client', client_secret='globex-secret')}"}
     url = lms_sim.url("docebo", "/learn/v1/enrollments/101/12301")

@@ -63,6 +63,7 @@ def test_missing_or_wrong_credentials_are_401(lms_sim: InProcessSimulator) -> No
     assert get(lms_sim, path).status_code == 200
 
 
+@pytest.mark.both_databases
 def test_token_endpoint_accepts_basic_or_form_credentials(lms_sim: InProcessSimulator) -> None:
     url = lms_sim.url("learnlink", f"/oauth2/token/{ACME}")
     form = {"grant_type": "client_credentials", "client_id": ACME, "client_secret": "acme-secret"}
@@ -136,6 +137,7 @@ def test_get_enrolment_matches_the_list(lms_sim: InProcessSimulator) -> None:
     assert_error(get(lms_sim, f"/rest/v1/assignments/{CONDUCT}/enrolments/not-an-object-id"), 422)
 
 
+@pytest.mark.both_databases
 def test_list_filters_and_paging(lms_sim: InProcessSimulator) -> None:
     path = f"/rest/v1/assignments/{CONDUCT}/enrolments"
     statuses = {r["status"] for r in get(lms_sim, path).json()}
@@ -162,6 +164,7 @@ def test_list_filters_and_paging(lms_sim: InProcessSimulator) -> None:
         assert_error(get(lms_sim, path, **bad), 422)
 
 
+@pytest.mark.both_databases
 def test_the_clock_moves_enrolments_and_reads_change_nothing(lms_sim: InProcessSimulator) -> None:
     path = f"/rest/v1/assignments/{SALES}/enrolments"
     rows = get(lms_sim, path).json()
@@ -181,6 +184,7 @@ def test_the_clock_moves_enrolments_and_reads_change_nothing(lms_sim: InProcessS
 # --- assignments and completions ----------------------------------------------------
 
 
+@pytest.mark.both_databases
 def test_assignment_lifecycle(lms_sim: InProcessSimulator) -> None:
     created = send(
         lms_sim, "POST", "/rest/v1/assignments", {"audienceId": ALL_STAFF, "contentId": C_SALES, "completionPeriod": 7}
@@ -209,6 +213,7 @@ def test_assignment_lifecycle(lms_sim: InProcessSimulator) -> None:
     assert_error(send(lms_sim, "DELETE", f"/rest/v1/assignments/{a['id']}"), 404)
 
 
+@pytest.mark.both_databases
 def test_completion_completes_the_enrolment(lms_sim: InProcessSimulator) -> None:
     path = f"/rest/v1/assignments/{SALES}/enrolments"
     mine = next(r for r in get(lms_sim, path).json() if r["userId"] == "64b000000000000000b00008")
@@ -275,6 +280,7 @@ def test_malformed_and_oversized_bodies(lms_sim: InProcessSimulator) -> None:
     assert_error(lms_sim.client.post(url, content=b"x" * (1_048_576 + 10), headers=headers), 413)
 
 
+@pytest.mark.both_databases
 def test_hostile_filter_strings_are_just_values(lms_sim: InProcessSimulator) -> None:
     for value in ("' OR 1=1 --", "%", "_", "ALL' UNION SELECT * FROM learnlink_credentials --"):
         r = get(lms_sim, "/rest/v1/assignments", audienceId=value)

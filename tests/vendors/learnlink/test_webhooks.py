@@ -66,12 +66,17 @@ def receiver() -> Iterator[Receiver]:
     server.server_close()
 
 
-@pytest.fixture(params=["file", "memory"])
+@pytest.fixture(params=["file", "memory", "postgresql"])
 def webhook_db(
     request: pytest.FixtureRequest, tmp_path: Path, demo_section: Any, t0: dt.datetime
 ) -> Iterator[Database]:
-    """The acme demo tenant on a file database and on a shared in-memory one."""
-    db = Database(str(tmp_path / "ll.db") if request.param == "file" else "sqlite://")
+    """The acme demo tenant on a file database, on a shared in-memory one and on PostgreSQL."""
+    pg_url = None
+    if request.param == "postgresql":
+        server = request.getfixturevalue("postgres_server")
+        pg_url = server.create(server.template(None))
+        request.addfinalizer(lambda: server.drop(pg_url))
+    db = Database(pg_url or (str(tmp_path / "ll.db") if request.param == "file" else "sqlite://"))
     Base.metadata.create_all(
         db.engine, tables=[t for t in Base.metadata.sorted_tables if t.name.startswith(("sim_", "learnlink_"))]
     )

@@ -44,6 +44,7 @@ def test_read_only_key_cannot_write(lms_sim: InProcessSimulator) -> None:
     assert lms_sim.client.get(f"{BASE}/enrollments/{E1}", headers=READ).status_code == 200
 
 
+@pytest.mark.both_databases
 def test_tenants_never_see_each_other(lms_sim: InProcessSimulator) -> None:
     assert lms_sim.client.get(f"{BASE}/enrollments/{E1}", headers=GLOBEX).status_code == 404
     r = lms_sim.client.patch(f"{BASE}/enrollments/{E1}", json={"progress": 1}, headers=GLOBEX)
@@ -79,6 +80,7 @@ def test_rate_limit_counts_on_the_simulated_clock() -> None:
         sim.close()
 
 
+@pytest.mark.both_databases
 def test_progress_starts_and_completion_issues_certificate(lms_sim: InProcessSimulator) -> None:
     enrollment = _first(lms_sim, "not_started")
     assert enrollment["startedAt"] is None
@@ -112,6 +114,7 @@ def test_failing_score_gives_no_certificate(lms_sim: InProcessSimulator) -> None
     assert r.json()["data"]["certificateId"] is None
 
 
+@pytest.mark.both_databases
 def test_leaving_completed_revokes_certificate(lms_sim: InProcessSimulator) -> None:
     before = _enrollment(lms_sim, E1)
     assert before["certificateId"]
@@ -180,6 +183,7 @@ def test_oversized_body_is_413(lms_sim: InProcessSimulator) -> None:
     assert r.status_code == 413 and r.json()["code"] == "PAYLOAD_TOO_LARGE"
 
 
+@pytest.mark.both_databases
 def test_bulk_enroll_skips_existing_and_rejects_unknown(lms_sim: InProcessSimulator) -> None:
     new_user, enrolled_user = "ac020000-0000-4000-8000-000000000021", "ac020000-0000-4000-8000-000000000001"
     body = {"courseId": COURSE1, "userIds": [new_user, enrolled_user, new_user], "dueDate": "2027-01-31T00:00:00Z"}
@@ -198,6 +202,7 @@ def test_bulk_enroll_skips_existing_and_rejects_unknown(lms_sim: InProcessSimula
     assert lms_sim.client.post(f"{BASE}/enrollments/bulk", json=too_many, headers=FULL).status_code == 400
 
 
+@pytest.mark.both_databases
 def test_pagination_envelope(lms_sim: InProcessSimulator) -> None:
     r = lms_sim.client.get(f"{BASE}/enrollments", params={"limit": 10, "page": 2}, headers=FULL).json()
     p = r["pagination"]
@@ -226,6 +231,7 @@ def test_unsupported_method_is_405_with_allow(lms_sim: InProcessSimulator) -> No
     assert r.status_code == 405 and "PATCH" in r.headers["Allow"] and r.json()["code"] == "METHOD_NOT_ALLOWED"
 
 
+@pytest.mark.both_databases
 def test_journal_records_and_redacts(lms_sim: InProcessSimulator) -> None:
     lms_sim.client.patch(f"{BASE}/enrollments/{E1}", json={"progress": 500}, headers=FULL)
     entry = lms_sim.requests(vendor="msportal", limit=1)[0]

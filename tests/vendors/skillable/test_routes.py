@@ -41,6 +41,7 @@ def cancel(sim: InProcessSimulator, class_id: int, user_id: int) -> dict[str, An
     return write(sim, f"/UpdateClassEnrollment/{row['Id']}", class_id, user_id, 10)
 
 
+@pytest.mark.both_databases
 def test_create_then_get_uses_each_endpoints_casing(lms_sim: InProcessSimulator) -> None:
     created = write(
         lms_sim, "/CreateClassEnrollment", 3002, 524, 60, externalId="crm-9", LocationTypeId=30, retake="true"
@@ -69,6 +70,7 @@ def test_create_then_get_uses_each_endpoints_casing(lms_sim: InProcessSimulator)
     assert enrollment(lms_sim, 3002, 524)["HoursSpent"] == 3
 
 
+@pytest.mark.both_databases
 def test_full_class_waitlists_and_a_cancel_promotes(lms_sim: InProcessSimulator) -> None:
     assert call(lms_sim, "/GetClass/3001")["Results"][0]["Used"] == 12
     created = write(lms_sim, "/CreateClassEnrollment", 3001, 524, 60)
@@ -80,6 +82,7 @@ def test_full_class_waitlists_and_a_cancel_promotes(lms_sim: InProcessSimulator)
     assert call(lms_sim, "/GetClass/3001")["Results"][0]["Used"] == 12
 
 
+@pytest.mark.both_databases
 def test_late_cancel_follows_the_simulated_clock(lms_sim: InProcessSimulator) -> None:
     cancel(lms_sim, 3001, 501)  # 14 days before the start, window 72 h
     assert enrollment(lms_sim, 3001, 501)["LateCancel"] is False
@@ -172,6 +175,7 @@ def test_another_organization_sees_nothing(lms_sim: InProcessSimulator) -> None:
     assert create == {"status": 20, "error": None, "ClassEnrollmentId": None}
 
 
+@pytest.mark.both_databases
 def test_search_pages_and_sorts(lms_sim: InProcessSimulator) -> None:
     first = call(lms_sim, "/SearchClassEnrollments", pageIndex=0, pageSize=10, sort="LastModified DESC")
     second = call(lms_sim, "/SearchClassEnrollments", pageIndex=1, pageSize=10, sort="LastModified DESC")
@@ -208,6 +212,7 @@ def test_bad_search_parameters_are_status_10(lms_sim: InProcessSimulator, params
     assert body["Status"] == 10 and body["Error"].startswith("Invalid request") and body["Results"] == []
 
 
+@pytest.mark.both_databases
 def test_hostile_filter_strings_are_literal(lms_sim: InProcessSimulator) -> None:
     for text in ["%", "_", "' OR '1'='1", "\\%", "\x00"]:
         assert call(lms_sim, "/SearchClassEnrollments", className=text)["TotalCount"] == 0
@@ -259,6 +264,7 @@ def test_lax_contract_mode_never_fails_on_bad_input(path: str, status: int) -> N
         sim.close()
 
 
+@pytest.mark.both_databases
 def test_a_refused_create_leaves_no_trace(lms_sim: InProcessSimulator) -> None:
     """Create and Update are GETs that write: a refused one is undone entirely (ids included)."""
     refused = write(lms_sim, "/CreateClassEnrollment", 3002, 524, 0, 20)
