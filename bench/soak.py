@@ -208,6 +208,7 @@ class Tally:
     sent: int = 0
     statuses: Counter[int] = field(default_factory=Counter)
     transport_errors: int = 0
+    transport_error_kinds: Counter[str] = field(default_factory=Counter)
     acked: list[Write] = field(default_factory=list)
     refused: Counter[str] = field(default_factory=Counter)  # writes answered with a vendor "no"
     in_flight: list[Write] = field(default_factory=list)  # writes with no answer (a crash)
@@ -312,8 +313,9 @@ async def one_request(
         tally.in_flight.append(pending)
     try:
         response = await client.request(method, path, headers=headers, auth=auth, **kwargs)  # type: ignore[arg-type]
-    except httpx.TransportError:
+    except httpx.TransportError as exc:
         tally.transport_errors += 1
+        tally.transport_error_kinds[f"{type(exc).__name__}: {exc}"[:200]] += 1
         return False  # left in flight: the server may or may not have done it
     if pending is not None:
         tally.in_flight.remove(pending)
@@ -449,7 +451,8 @@ def soak_phase(server: Server, plan: Plan, args: argparse.Namespace, figures: Fi
     figures.problems += tally.five_xx[:10]
     figures.problems += growth_problems(before, after, tally.acked, tally.in_flight)
     if tally.transport_errors:
-        figures.problems.append(f"{tally.transport_errors} requests got no answer during the soak")
+        kinds = "; ".join(f"{n} x {kind}" for kind, n in tally.transport_error_kinds.most_common())
+        figures.problems.append(f"{tally.transport_errors} requests got no answer during the soak ({kinds})")
     if journaled != tally.sent:
         figures.problems.append(f"journal holds {journaled} entries for {tally.sent} requests sent")
     print(

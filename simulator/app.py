@@ -92,11 +92,28 @@ def serve_with_vendor_ports(settings: Settings) -> None:
 
     app = create_app(settings, bootstrap=False)
     runtime: Runtime = app.state.runtime
-    configs = [uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level)]
+    from simulator.cli import KEEP_ALIVE_SECONDS
+
+    configs = [
+        uvicorn.Config(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level,
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        )
+    ]
     for name, port in settings.vendor_ports.items():
         vendor_app = ServiceApp(runtime, runtime.vendors[name])
         configs.append(
-            uvicorn.Config(vendor_app, host=settings.host, port=port, log_level=settings.log_level, lifespan="off")
+            uvicorn.Config(
+                vendor_app,
+                host=settings.host,
+                port=port,
+                log_level=settings.log_level,
+                lifespan="off",
+                timeout_keep_alive=KEEP_ALIVE_SECONDS,
+            )
         )
 
     async def serve_all() -> None:

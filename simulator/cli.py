@@ -199,7 +199,15 @@ def serve(settings: Settings) -> None:
         workers=settings.workers,
         log_level=settings.log_level,
         access_log=settings.log_level in ("info", "debug"),
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
+
+
+# How long an idle keep-alive connection stays open. Uvicorn's default (5 s) makes pooled
+# clients race the close: a request sent on a connection the server is just closing gets no
+# answer, and clients do not retry a POST. The vendors' APIs sit behind load balancers that
+# keep idle connections for about a minute.
+KEEP_ALIVE_SECONDS = 60
 
 
 def export_state(db: str, file: str) -> None:

@@ -32,7 +32,6 @@ class _Prepared:
     defaults: tuple[Any, ...]  # the value a name binds when the call does not give one (literals)
     positional: bool
     binders: tuple[Processor | None, ...]
-    readers: tuple[Processor | None, ...]
 
 
 class FastStatement:
@@ -41,6 +40,9 @@ class FastStatement:
     def __init__(self, statement: Select[*tuple[Any, ...]] | Insert) -> None:
         self.statement = statement
         self._by_dialect: dict[str, _Prepared] = {}
+        # Result converters, made on the first execution: some depend on the driver's type code
+        # for the column (psycopg's numerics), which only the cursor's description gives.
+        self._readers: dict[str, tuple[Processor | None, ...]] = {}
 
     def _prepare(self, dialect: Dialect) -> _Prepared:
         prepared = self._by_dialect.get(dialect.name)
@@ -50,11 +52,7 @@ class FastStatement:
             names = tuple(compiled.positiontup or ()) if dialect.positional else tuple(compiled.binds)
             binders = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
             defaults = tuple(compiled.binds[name].value for name in names)
-            columns: Sequence[ColumnElement[Any]] = (
-                list(self.statement.selected_columns) if isinstance(self.statement, Select) else []
-            )
-            readers = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
-            prepared = _Prepared(compiled.string, names, defaults, dialect.positional, binders, readers)
+            prepared = _Prepared(compiled.string, names, defaults, dialect.positional, binders)
             self._by_dialect[dialect.name] = prepared
         return prepared
 
@@ -68,7 +66,16 @@ class FastStatement:
         ]
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         cursor.execute(prepared.sql, values if prepared.positional else dict(zip(prepared.names, values, strict=True)))
-        return cursor, prepared
+        return cursor, connection.dialect
+
+    def _make_readers(self, dialect: Dialect, description: Sequence[Sequence[Any]]) -> tuple[Processor | None, ...]:
+        columns: Sequence[ColumnElement[Any]] = (
+            list(self.statement.selected_columns) if isinstance(self.statement, Select) else []
+        )
+        return tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, described[1])
+            for column, described in zip(columns, description, strict=True)
+        )
 
     def execute(self, session: Session, params: Mapping[str, Any]) -> None:
         cursor, _ = self._cursor(session, params)
@@ -77,12 +84,14 @@ class FastStatement:
     def rows(self, session: Session, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         if session.autoflush:
             session.flush()  # as the ORM would before a query: the read must see the session's own changes
-        cursor, prepared = self._cursor(session, params)
+        cursor, dialect = self._cursor(session, params)
         try:
             raw = cursor.fetchall()
+            readers = self._readers.get(dialect.name)
+            if readers is None:
+                readers = self._readers[dialect.name] = self._make_readers(dialect, cursor.description)
         finally:
             cursor.close()
-        readers = prepared.readers
         if not any(readers):
             return [tuple(row) for row in raw]
         return [tuple(_read(read, value) for read, value in zip(readers, row, strict=True)) for row in raw]
