@@ -299,20 +299,19 @@ def main() -> None:
             "<= 250 ms",
         )
     )
-    report(rows, figures, label, scaling_rows())
+    report(rows, figures, label, scaling_table())
 
 
-def scaling_rows() -> list[Row]:
+def scaling_table() -> str:
+    """bench.scale's table: 1, 2 and 4 workers on SQLite and on PostgreSQL."""
     if os.environ.get("BENCH_SCALE") == "off":
-        return []
-    try:
-        from bench import scale
-    except ImportError:
-        return []
-    return [tuple(str(v) for v in row) for row in scale.measure()]
+        return ""
+    from bench import scale
+
+    return scale.table(scale.measure(scale.postgres_url()))
 
 
-def report(rows: list[Row], figures: list[Row], dataset: str, scaling: list[Row]) -> None:
+def report(rows: list[Row], figures: list[Row], dataset: str, scaling: str) -> None:
     lines = [
         f"# lms-simulator benchmark ({__version__})",
         "",
@@ -331,11 +330,9 @@ def report(rows: list[Row], figures: list[Row], dataset: str, scaling: list[Row]
     ]
     if scaling:
         lines += [
-            "Several workers (`--workers N`), 32 connections:",
+            "Several workers (`--workers N`, MSPortal's read and write, 32 connections, demo fixtures):",
             "",
-            "| database | workers | operation | requests/s | p50 / p99 ms |",
-            "|---|---|---|---|---|",
-            *(f"| {' | '.join(r)} |" for r in scaling),
+            scaling,
             "",
         ]
     text = "\n".join(lines)

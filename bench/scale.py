@@ -14,6 +14,7 @@ The PostgreSQL database named by the URL is emptied and reloaded (`--fresh`) for
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -23,15 +24,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.run import MSP, median_load, simulator_args, wait_ready
+from bench.run import median_load, simulator_args, wait_ready, wrk
+from bench.targets import discover
 from simulator.testing.harness import free_port
 
 WORKERS = (1, 2, 4)
 CONNECTIONS = 32
-OPERATIONS = (
-    ("read: msportal GET enrollment", "GET", None),
-    ("write: msportal PATCH enrollment", "PATCH", '{"progress": 50}'),
-)
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -71,9 +69,13 @@ def measure(pg_url: str | None = None, workers: Sequence[int] = WORKERS, *, sqli
                 # The first start loads the fixtures afresh; later ones reuse them (and the
                 # journal so far), so every worker count starts from the same records.
                 args = [*simulator_args(db, port, fresh=i == 0), "--workers", str(n)]
-                with serving(args, f"http://127.0.0.1:{port}/_sim/health"):
-                    for label, method, body in OPERATIONS:
-                        load = median_load(f"http://127.0.0.1:{port}{MSP}", CONNECTIONS, method, body)
+                base = f"http://127.0.0.1:{port}"
+                with serving(args, f"{base}/_sim/health"):
+                    [calls] = discover(base, ["msportal"])
+                    for kind in ("read", "write"):
+                        call = getattr(calls, kind)
+                        load = median_load(functools.partial(wrk, base + call.path, CONNECTIONS, call, calls.headers))
+                        label = f"{kind}: msportal {call.method} enrollment"
                         rows.append(ScaleRow(db_name, n, label, load.rps, load.p50_ms, load.p99_ms))
     return rows
 
