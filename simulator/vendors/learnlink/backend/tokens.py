@@ -26,9 +26,14 @@ def find_credential(session: Session, tenant_id: str, secret: str) -> LearnlinkC
     rows = session.scalars(select(LearnlinkCredential).where(LearnlinkCredential.tenant_id == tenant_id))
     found = None
     for row in rows:
-        if hmac.compare_digest(row.secret.encode(), secret.encode()):
+        if same_secret(row.secret, secret):
             found = row
     return found
+
+
+def same_secret(stored: str, given: str) -> bool:
+    """Constant time: how long the check takes says nothing about how much of a guess was right."""
+    return hmac.compare_digest(stored.encode(), given.encode())
 
 
 def granted_scopes(credential: LearnlinkCredential, requested: Iterable[str] | None) -> list[str]:
@@ -79,7 +84,7 @@ def basic_caller(session: Session, tenant_id: str, secret: str) -> tuple[str, li
     """(tenant, scopes) of the credential of `tenant_id` whose secret is `secret` (constant time)."""
     found = None
     for tenant, stored, scopes in _SECRETS.rows(session, {"tenant_id": tenant_id}):
-        if hmac.compare_digest(stored.encode(), secret.encode()):
+        if same_secret(stored, secret):
             found = (tenant, list(scopes))
     return found
 
