@@ -49,6 +49,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        runtime.db.start_background_checkpoints()
         yield
         runtime.db.dispose()
 

@@ -29,6 +29,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from sqlalchemy.pool import NullPool, StaticPool
 from sqlalchemy.schema import CreateColumn
 
+from simulator.core.checkpoint import WalCheckpointer
+
 UTC = dt.UTC
 
 
@@ -81,7 +83,7 @@ def normalize_url(db: str) -> str:
     return f"sqlite:///{Path(db).expanduser()}"
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, sqlite_options: SqliteOptions | None = None) -> Engine:
     """Create an engine with the settings the simulator relies on."""
     url = normalize_url(url)
     if url.startswith("postgresql"):
@@ -96,11 +98,20 @@ def make_engine(url: str) -> Engine:
         connect_args={"check_same_thread": False, "timeout": 30},
         poolclass=StaticPool if in_memory else None,
     )
-    _configure_sqlite(engine, in_memory=in_memory)
+    _configure_sqlite(engine, in_memory=in_memory, options=sqlite_options or SqliteOptions())
     return engine
 
 
-def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
+class SqliteOptions:
+    """What the connection and transaction hooks of one SQLite engine consult as it runs."""
+
+    def __init__(self) -> None:
+        # Set while a `WalCheckpointer` thread checkpoints the file: serving connections
+        # then never checkpoint inside a request's COMMIT (read when a connection opens).
+        self.background_checkpoints = False
+
+
+def _configure_sqlite(engine: Engine, *, in_memory: bool, options: SqliteOptions) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
@@ -109,16 +120,19 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
         if not in_memory:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            if options.background_checkpoints:
+                cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # Nearly every request writes (the journal at least). Taking the write lock at
-        # BEGIN avoids the read-to-write upgrade that SQLite cannot retry across processes.
         # Sent on the DBAPI connection directly: this runs on every request.
-        conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
+        dbapi_connection = conn.connection.driver_connection
+        # Nearly every request writes (the journal at least). Taking the write lock at BEGIN
+        # avoids the read-to-write upgrade that SQLite cannot retry across processes.
+        dbapi_connection.execute("BEGIN IMMEDIATE")
 
 
 # -- PostgreSQL ------------------------------------------------------------------------------
@@ -176,8 +190,10 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.url = normalize_url(url)
-        self.engine = make_engine(self.url)
+        self._sqlite_options = SqliteOptions()
+        self.engine = make_engine(self.url, sqlite_options=self._sqlite_options)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._checkpointer: WalCheckpointer | None = None
 
     @staticmethod
     def load_models() -> None:
@@ -232,7 +248,23 @@ class Database:
         finally:
             lock_engine.dispose()
 
+    def start_background_checkpoints(self) -> None:
+        """While serving a SQLite file, checkpoint its log from a thread (see `checkpoint`)."""
+        if self.engine.dialect.name != "sqlite" or self.in_memory or self._checkpointer is not None:
+            return
+        path = self.engine.url.database
+        if not path:
+            return
+        self._sqlite_options.background_checkpoints = True
+        self.engine.dispose()  # connections opened from now on leave checkpoints to the thread
+        self._checkpointer = WalCheckpointer(path)
+        self._checkpointer.start()
+
     def dispose(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
+            self._sqlite_options.background_checkpoints = False
         # An in-memory database lives only in its one connection: closing it would lose it.
         if not self.in_memory:
             self.engine.dispose()
