@@ -51,7 +51,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime.db.start_background_checkpoints()
         yield
-        runtime.db.dispose()
+        runtime.close()
 
     services = {name: ServiceApp(runtime, vendor) for name, vendor in runtime.vendors.items()}
     services["_sim"] = ServiceApp(runtime, build_admin(runtime))

@@ -60,6 +60,13 @@ class Runtime:
         self.db = db or Database(settings.db)
         self.vendors: dict[str, VendorPlugin] = {v.name: v for v in all_vendors()}
 
+    def close(self) -> None:
+        """Stop the vendors' background work and close the database."""
+        for vendor in self.vendors.values():
+            if vendor.close is not None:
+                vendor.close(self.db.engine)
+        self.db.dispose()
+
     # -- start-up -------------------------------------------------------------------------
 
     def bootstrap(self) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from simulator.core.browse import DashboardHooks
@@ -91,4 +92,7 @@ class VendorPlugin:
     generate: Callable[[GenerateSpec], dict[str, Any]] | None = None
     # Enrollment browsing for the dashboard (None: the dashboard shows counts only).
     dashboard: DashboardHooks | None = None
+    # Stop this vendor's background work on a database being closed (Learn.link's webhook
+    # deliveries): a delivery waiting to retry must not keep the process from exiting.
+    close: Callable[[Engine], None] | None = None
     extra: dict[str, Any] = field(default_factory=dict)

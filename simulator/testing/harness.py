@@ -255,7 +255,7 @@ class InProcessSimulator(_Controls):
     def close(self) -> None:
         self.client.close()
         self.transport.close()
-        self.runtime.db.dispose()
+        self.runtime.close()
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -65,7 +65,7 @@ from sqlalchemy.orm import Session
 
 from simulator.core.tenants import CloneRules
 from simulator.core.vendor import Credential, VendorPlugin
-from simulator.vendors.learnlink import dashboard, generate
+from simulator.vendors.learnlink import dashboard, delivery, generate
 from simulator.vendors.learnlink import models as _models  # noqa: F401  (registers the tables)
 from simulator.vendors.learnlink.admin import admin_operations
 from simulator.vendors.learnlink.auth import authenticate
@@ -114,4 +114,5 @@ VENDOR = VendorPlugin(
     clone_rules=CloneRules(credential_fields=frozenset({"tenantId", "secret"})),
     generate=generate.generate,
     dashboard=dashboard.HOOKS,
+    close=delivery.stop_for,
 )

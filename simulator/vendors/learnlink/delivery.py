@@ -249,6 +249,14 @@ def drain(session: Session) -> int:
     return worker.drain(session) if worker is not None and worker.shared_connection else 0
 
 
+def stop_for(engine: Engine) -> None:
+    """Stop the deliveries of one database (its simulator is closing)."""
+    with _workers_lock:
+        worker = _workers.pop(engine, None)
+    if worker is not None:
+        worker.stop()
+
+
 def stop_all() -> None:
     with _workers_lock:
         workers = list(_workers.values())

@@ -202,3 +202,38 @@ def test_deliveries_do_not_block_the_caller(webhook_db: Database, t0: dt.datetim
         assert time.perf_counter() - started < 1.0
     finally:
         silent.close()
+
+
+def test_closing_a_database_stops_a_delivery_waiting_to_retry(
+    tmp_path: Path, t0: dt.datetime, demo_section: Any
+) -> None:
+    # Closing a simulator (the app's shutdown, the pytest fixture's teardown) must not leave a
+    # delivery thread in its backoff: Python waits for such threads before it exits.
+    db = Database(str(tmp_path / "ll.db"))
+    Base.metadata.create_all(
+        db.engine, tables=[t for t in Base.metadata.sorted_tables if t.name.startswith(("sim_", "learnlink_"))]
+    )
+    settings = Settings(vendor_options={"learnlink": {"webhook_backoff_seconds": 600, "webhook_max_attempts": 3}})
+    with db.transaction() as s:
+        load_tenant(FixtureContext(session=s, now=t0), "acme", demo_section("acme"))
+        delivery.remember_settings(s, settings)
+        webhooks.add_subscription(
+            s, "acme", t0, kind="completion_subscription", target_url="http://127.0.0.1:9/nothing", secret=SECRET
+        )
+        completions.record(s, "acme", t0, user_id=ADA, content_id=C_FIRE, completed_at=t0)
+    try:
+        wait_for(lambda: _attempts(db) == 1)  # the first attempt failed: now it waits 600 s
+        threads = list(delivery.worker_for(db.engine)._pool._threads)  # this database's, not others'
+        assert any(t.is_alive() for t in threads)
+        delivery.stop_for(db.engine)
+        for thread in threads:
+            thread.join(timeout=10)
+        assert not any(t.is_alive() for t in threads)
+    finally:
+        delivery.stop_all()
+        db.engine.dispose()
+
+
+def _attempts(db: Database) -> int:
+    with db.transaction() as s:
+        return sum(len(d["attempts"]) for d in webhooks.list_deliveries(s, "acme"))
