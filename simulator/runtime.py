@@ -59,13 +59,30 @@ class Runtime:
         self.settings = settings
         self.db = db or Database(settings.db)
         self.vendors: dict[str, VendorPlugin] = {v.name: v for v in all_vendors()}
+        # One process serving a SQLite database writes the journal entries of requests
+        # that change nothing in batches (see `journal.PendingJournal`). Several workers
+        # write each entry at once: a journal read may reach another worker.
+        self.pending_journal: journal.PendingJournal | None = None
+        if settings.workers == 1 and self.db.engine.dialect.name == "sqlite":
+            self.pending_journal = journal.PendingJournal()
+            self.db.keep_pending(self.pending_journal)
 
     def close(self) -> None:
-        """Stop the vendors' background work and close the database."""
+        """Stop the vendors' background work, write what waits, and close the database."""
         for vendor in self.vendors.values():
             if vendor.close is not None:
                 vendor.close(self.db.engine)
         self.db.dispose()
+
+    def flush_journal(self) -> None:
+        """Write the pending journal entries now (the pipeline schedules this after reads)."""
+        if self.pending_journal is None:
+            return
+        self.pending_journal.flush_scheduled = False
+        try:
+            self.db.write_pending()
+        except Exception:  # kept pending: the next transaction writes them
+            log.exception("writing the pending journal entries failed")
 
     # -- start-up -------------------------------------------------------------------------
 

@@ -19,8 +19,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import DateTime, Engine, Integer, String, Text, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Dialect
@@ -102,6 +103,14 @@ def make_engine(url: str, *, sqlite_options: SqliteOptions | None = None) -> Eng
     return engine
 
 
+class PendingWrites(Protocol):
+    """Rows held back to be written together (the journal's `PendingJournal`)."""
+
+    def __len__(self) -> int: ...
+
+    def write(self, dbapi_connection: Any, dialect: Dialect) -> int: ...
+
+
 class SqliteOptions:
     """What the connection and transaction hooks of one SQLite engine consult as it runs."""
 
@@ -109,6 +118,10 @@ class SqliteOptions:
         # Set while a `WalCheckpointer` thread checkpoints the file: serving connections
         # then never checkpoint inside a request's COMMIT (read when a connection opens).
         self.background_checkpoints = False
+        # Written (and committed) first by every transaction that begins, except those of
+        # vendor requests, which write them themselves if they change anything.
+        self.pending: PendingWrites | None = None
+        self.holding_pending = ContextVar("lms_sim_holding_pending", default=False)
 
 
 def _configure_sqlite(engine: Engine, *, in_memory: bool, options: SqliteOptions) -> None:
@@ -130,8 +143,19 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool, options: SqliteOptions
     def _on_begin(conn: Any) -> None:
         # Sent on the DBAPI connection directly: this runs on every request.
         dbapi_connection = conn.connection.driver_connection
-        # Nearly every request writes (the journal at least). Taking the write lock at BEGIN
-        # avoids the read-to-write upgrade that SQLite cannot retry across processes.
+        pending = options.pending
+        if pending is not None and len(pending) and not options.holding_pending.get():
+            # Committed on their own: the transaction about to begin may yet roll back.
+            dbapi_connection.execute("BEGIN IMMEDIATE")
+            try:
+                pending.write(dbapi_connection, conn.dialect)
+            except BaseException:
+                dbapi_connection.execute("ROLLBACK")
+                raise
+            dbapi_connection.execute("COMMIT")
+        # Any request may write. Taking the write lock at BEGIN avoids the
+        # read-to-write upgrade that SQLite cannot retry across processes; a transaction
+        # that ends up writing nothing costs no more for it.
         dbapi_connection.execute("BEGIN IMMEDIATE")
 
 
@@ -248,6 +272,36 @@ class Database:
         finally:
             lock_engine.dispose()
 
+    def keep_pending(self, pending: PendingWrites) -> None:
+        """Let requests that change nothing leave their journal entries in `pending` (SQLite only).
+
+        Only for a process that is the only one serving its database: the entries are
+        written by this process's next transaction or `write_pending`, so another process
+        would not see them until then.
+        """
+        if self.engine.dialect.name == "sqlite":
+            self._sqlite_options.pending = pending
+
+    @property
+    def pending(self) -> PendingWrites | None:
+        return self._sqlite_options.pending
+
+    @contextmanager
+    def holding_pending(self) -> Iterator[None]:
+        """Transactions begun inside leave the pending entries to the code that runs them."""
+        token = self._sqlite_options.holding_pending.set(True)
+        try:
+            yield
+        finally:
+            self._sqlite_options.holding_pending.reset(token)
+
+    def write_pending(self) -> None:
+        """Write the pending entries now (the next transaction outside a vendor request would)."""
+        pending = self._sqlite_options.pending
+        if pending is not None and len(pending):
+            with self.engine.begin():
+                pass
+
     def start_background_checkpoints(self) -> None:
         """While serving a SQLite file, checkpoint its log from a thread (see `checkpoint`)."""
         if self.engine.dialect.name != "sqlite" or self.in_memory or self._checkpointer is not None:
@@ -261,6 +315,7 @@ class Database:
         self._checkpointer.start()
 
     def dispose(self) -> None:
+        self.write_pending()
         if self._checkpointer is not None:
             self._checkpointer.stop()
             self._checkpointer = None

@@ -56,17 +56,30 @@ class FastStatement:
             self._by_dialect[dialect.name] = prepared
         return prepared
 
-    def _cursor(self, session: Session, params: Mapping[str, Any]) -> Any:
-        connection = session.connection()  # begins the request's transaction if it has not begun
-        prepared = self._prepare(connection.dialect)
+    @staticmethod
+    def _bind(prepared: _Prepared, params: Mapping[str, Any]) -> Any:
         given = (params.get(name, default) for name, default in zip(prepared.names, prepared.defaults, strict=True))
         values = [
             value if bind is None or value is None else bind(value)
             for bind, value in zip(prepared.binders, given, strict=True)
         ]
+        return values if prepared.positional else dict(zip(prepared.names, values, strict=True))
+
+    def _cursor(self, session: Session, params: Mapping[str, Any]) -> Any:
+        connection = session.connection()  # begins the request's transaction if it has not begun
+        prepared = self._prepare(connection.dialect)
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        cursor.execute(prepared.sql, values if prepared.positional else dict(zip(prepared.names, values, strict=True)))
+        cursor.execute(prepared.sql, self._bind(prepared, params))
         return cursor, connection.dialect
+
+    def execute_many(self, dbapi_connection: Any, dialect: Dialect, params: Sequence[Mapping[str, Any]]) -> None:
+        """Run once per parameter set on a DBAPI connection, in whatever transaction it is in."""
+        prepared = self._prepare(dialect)
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.executemany(prepared.sql, [self._bind(prepared, one) for one in params])
+        finally:
+            cursor.close()
 
     def _make_readers(self, dialect: Dialect, description: Sequence[Sequence[Any]]) -> tuple[Processor | None, ...]:
         columns: Sequence[ColumnElement[Any]] = (

@@ -14,10 +14,12 @@ import logging
 import secrets
 import time
 from collections.abc import Mapping
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 import orjson
+from sqlalchemy.orm import Session
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
@@ -35,6 +37,10 @@ if TYPE_CHECKING:
     from simulator.runtime import Runtime
 
 log = logging.getLogger("simulator")
+
+# How long the journal entries of requests that changed nothing may wait to be written
+# together (see `journal.PendingJournal`): a crash loses at most this much of the journal.
+JOURNAL_FLUSH_DELAY_SECONDS = 0.05
 
 
 class BodyTooLarge(Exception):
@@ -109,7 +115,18 @@ class ServiceApp:
             if shaped is None:
                 return
             reply = shaped
+        self._schedule_journal_flush()
         await _send_reply(reply, scope, receive, send)
+
+    def _schedule_journal_flush(self) -> None:
+        pending = self.runtime.pending_journal
+        # An in-memory database is one connection that the code driving an in-process
+        # simulator may use from its own thread: its entries wait for the next transaction.
+        if self.runtime.db.in_memory:
+            return
+        if pending is not None and len(pending) and not pending.flush_scheduled:
+            pending.flush_scheduled = True
+            asyncio.get_running_loop().call_later(JOURNAL_FLUSH_DELAY_SECONDS, self.runtime.flush_journal)
 
     async def _read_body(self, receive: Receive) -> bytes:
         limit = self.vendor.max_body_bytes
@@ -158,6 +175,9 @@ class ServiceApp:
         """Everything that touches the database, in one transaction."""
         runtime = self.runtime
         settings = runtime.settings
+        # Entries of requests that change nothing wait to be written together (SQLite only).
+        holds_pending = self.vendor.journaled and runtime.pending_journal is not None
+        changes_before: int | None = None
         request_id = headers.get("x-request-id") or secrets.token_hex(12)
         session = runtime.db.sessions()
         ctx = RequestContext(
@@ -172,7 +192,9 @@ class ServiceApp:
         )
         violations: list[Violation] = []
         try:
-            with session.begin():
+            with runtime.db.holding_pending() if holds_pending else nullcontext(), session.begin():
+                if holds_pending:
+                    changes_before = _total_changes(session)
                 try:
                     if early_error is not None:
                         raise early_error
@@ -186,14 +208,20 @@ class ServiceApp:
                 if binding is not None and settings.validate_responses and ctx.fault is None:
                     reply = self._check_response(ctx, binding, reply, violations)
                 if self.vendor.journaled:
-                    self._journal(ctx, binding, reply, query_string, headers, raw_body, violations, started)
+                    entry = self._journal_entry(
+                        ctx, binding, reply, query_string, headers, raw_body, violations, started
+                    )
+                    self._store_journal_entry(session, entry, changes_before)
         except Exception:
             log.exception("%s %s failed", method, full_path)
             session.rollback()
             reply = self._server_error(ctx)
             if self.vendor.journaled:
                 with session.begin():
-                    self._journal(ctx, binding, reply, query_string, headers, raw_body, violations, started)
+                    entry = self._journal_entry(
+                        ctx, binding, reply, query_string, headers, raw_body, violations, started
+                    )
+                    self._store_journal_entry(session, entry, None)
         finally:
             session.close()
         return reply, ctx.fault
@@ -283,7 +311,7 @@ class ServiceApp:
             log.exception("rendering the error envelope failed")
             return Reply(500, {"error": "Internal server error"})
 
-    def _journal(
+    def _journal_entry(
         self,
         ctx: RequestContext,
         binding: Binding | None,
@@ -293,7 +321,7 @@ class ServiceApp:
         raw_body: bytes,
         violations: list[Violation],
         started: float,
-    ) -> None:
+    ) -> dict[str, Any]:
         settings = self.runtime.settings
         limit = settings.journal_body_limit
         op_id = binding.operation.operation_id if binding else None
@@ -309,8 +337,7 @@ class ServiceApp:
                     if (reply.raw or reply.body is not None)
                     else None
                 )
-        journal.record(
-            ctx.session,
+        return dict(
             request_id=ctx.request_id,
             at=ctx.now(),
             vendor=self.vendor.name,
@@ -328,6 +355,20 @@ class ServiceApp:
             violation_count=len(violations) + len(ctx.warnings),
             fault=ctx.fault.label if ctx.fault is not None else None,
         )
+
+    def _store_journal_entry(self, session: Session, entry: dict[str, Any], changes_before: int | None) -> None:
+        """Write the entry in the request's transaction, or leave it pending if that changed nothing."""
+        pending = self.runtime.pending_journal
+        if pending is None:
+            journal.record(session, **entry)
+            return
+        connection = session.connection()
+        if changes_before is not None and _total_changes(session) == changes_before:
+            pending.add(entry)
+            return
+        # A transaction that writes anyway writes the pending entries first, keeping the order.
+        pending.write(connection.connection.driver_connection, connection.dialect)
+        journal.record(session, **entry)
 
     async def _serve_spec(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = Headers(scope=scope)
@@ -354,6 +395,12 @@ def _vendor_routes(spec_file: str, handlers: Mapping[str, Any], *, case_insensit
 
 class _FormError(Exception):
     pass
+
+
+def _total_changes(session: Session) -> int:
+    """Rows the session's SQLite connection has changed since it opened."""
+    total: int = session.connection().connection.driver_connection.total_changes  # type: ignore[union-attr]
+    return total
 
 
 def _maybe_json(raw: bytes) -> Any:
