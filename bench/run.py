@@ -63,6 +63,19 @@ def _lua(call: Call, headers: dict[str, str]) -> str:
     if call.body is not None:
         lines.append(f'wrk.headers["Content-Type"] = "{call.content_type}"')
         lines.append(f"wrk.body = [[{call.body}]]")
+    if call.alternate is not None:
+        # Each request takes the next of the variants, so each one changes the stored record.
+        variants = ", ".join(
+            f"{{[[{v.path}]], {'nil' if v.body is None else f'[[{v.body}]]'}}}" for v in call.variants()
+        )
+        lines += [
+            f"local variants = {{{variants}}}",
+            "local turn = 0",
+            "request = function()",
+            "  turn = turn % #variants + 1",
+            "  return wrk.format(nil, variants[turn][1], nil, variants[turn][2])",
+            "end",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -326,7 +339,8 @@ def report(rows: list[Row], figures: list[Row], dataset: str, scaling: str) -> N
         "",
         f"Machine: {os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}, "
         f"{_versions()}. {RUNS} runs of {SECONDS} s per figure, medians; one uvicorn worker; "
-        f"wrk on the same machine; data: {dataset}.",
+        f"wrk on the same machine; data: {dataset}. Each write alternates between two values, so "
+        "every request changes the stored record.",
         "",
         "| operation | connections | requests/s | p50 / p99 ms | ratio to ceiling |",
         "|---|---|---|---|---|",

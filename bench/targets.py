@@ -23,6 +23,12 @@ class Call:
     path: str  # from the server root, query string included
     body: str | None = None
     content_type: str = "application/json"
+    # A write alternates with this one, so that every request changes what is stored: the
+    # same update repeated would change nothing after the first and cost as little as a read.
+    alternate: Call | None = None
+
+    def variants(self) -> list[Call]:
+        return [self] if self.alternate is None else [self, self.alternate]
 
 
 @dataclass
@@ -44,6 +50,10 @@ def _credentials(client: httpx.Client, vendor: str) -> tuple[str, dict[str, str]
     raise LookupError(f"the server does not serve {vendor}")
 
 
+def _alternating(method: str, path: str, body: dict[str, Any], other: dict[str, Any]) -> Call:
+    return Call(method, path, json.dumps(body), alternate=Call(method, path, json.dumps(other)))
+
+
 def _json(response: httpx.Response) -> Any:
     response.raise_for_status()
     return response.json()
@@ -55,11 +65,14 @@ def msportal(client: httpx.Client) -> VendorCalls:
     base = "/msportal/api/public/v1/training"
     first = _json(client.get(f"{base}/enrollments", params={"limit": 1}, headers=headers))["data"][0]
     one = f"{base}/enrollments/{first['id']}"
+    # Progress is stored only while an enrollment is unfinished (a completed one stays at 100).
+    started = _json(client.get(f"{base}/enrollments", params={"limit": 1, "status": "in_progress"}, headers=headers))
+    unfinished = f"{base}/enrollments/{started['data'][0]['id']}"
     return VendorCalls(
         "msportal",
         headers,
         read=Call("GET", one),
-        write=Call("PATCH", one, json.dumps({"progress": 50})),
+        write=_alternating("PATCH", unfinished, {"progress": 40}, {"progress": 60}),
         list=Call("GET", f"{base}/enrollments?limit=100&status=in_progress"),
     )
 
@@ -76,8 +89,7 @@ def docebo(client: httpx.Client) -> VendorCalls:
         "docebo",
         headers,
         read=Call("GET", one),
-        # Same score every time: the status machine accepts it over and over.
-        write=Call("PUT", one, json.dumps({"score_given": 88})),
+        write=_alternating("PUT", one, {"score_given": 88}, {"score_given": 87}),
         list=Call("GET", "/docebo/learn/v1/enrollments?page_size=100&page=1"),
     )
 
@@ -87,17 +99,16 @@ def skillable(client: httpx.Client) -> VendorCalls:
     headers = {"api_key": values["api_key"]}
     found = _json(client.get("/skillable/SearchClassEnrollments", params={"pageSize": 1}, headers=headers))
     first = found["Results"][0]
+    update = (
+        f"/skillable/UpdateClassEnrollment/{first['Id']}?classId={first['ClassId']}&userId={first['UserId']}"
+        f"&enrollmentStatusId={first['EnrollmentStatusId']}&completionStatusId={first['CompletionStatusId']}"
+    )
     return VendorCalls(
         "skillable",
         headers,
         read=Call("GET", f"/skillable/GetClassEnrollment/{first['Id']}"),
-        # Skillable's writes are GETs with query parameters; the same hours every time.
-        write=Call(
-            "GET",
-            f"/skillable/UpdateClassEnrollment/{first['Id']}?classId={first['ClassId']}&userId={first['UserId']}"
-            f"&enrollmentStatusId={first['EnrollmentStatusId']}&completionStatusId={first['CompletionStatusId']}"
-            "&hoursSpent=2",
-        ),
+        # Skillable's writes are GETs with query parameters.
+        write=Call("GET", f"{update}&hoursSpent=2", alternate=Call("GET", f"{update}&hoursSpent=3")),
         list=Call("GET", f"/skillable/SearchClassEnrollments?classId={first['ClassId']}&pageSize=100"),
     )
 
@@ -114,10 +125,11 @@ def learnlink(client: httpx.Client) -> VendorCalls:
         "learnlink",
         headers,
         read=Call("GET", f"{base}/enrolments/{rows[0]['id']}"),
-        write=Call(
+        write=_alternating(
             "PATCH",
             base,
-            json.dumps({"audienceId": assignment["audienceId"], "completionPeriod": assignment["completionPeriod"]}),
+            {"audienceId": assignment["audienceId"], "hideAlternativeContent": True},
+            {"audienceId": assignment["audienceId"], "hideAlternativeContent": False},
         ),
         list=Call("GET", f"{base}/enrolments"),
         notes={"write": "PATCH assignment (Learn.link's enrolments change through assignments and completions)"},
@@ -138,8 +150,13 @@ def absorb(client: httpx.Client) -> VendorCalls:
         "absorb",
         headers,
         read=Call("GET", f"/absorb/enrollments/{enrollment['id']}"),
-        # Enrolling an enrolled user answers the existing enrollment: repeatable.
-        write=Call("POST", f"/absorb/users/{enrollment['userId']}/enrollments/{course['id']}", "{}"),
+        # Absorb's create-or-update of one enrollment.
+        write=_alternating(
+            "POST",
+            f"/absorb/users/{enrollment['userId']}/enrollments",
+            {"courseId": course["id"], "credits": 1},
+            {"courseId": course["id"], "credits": 2},
+        ),
         list=Call(
             "GET",
             f"/absorb/courses/{course['id']}/enrollments?_filter=progress%20ge%200&_sort=-dateStarted&_limit=100",
@@ -166,7 +183,7 @@ def discover(base_url: str, vendors: list[str] | None = None) -> list[VendorCall
     with httpx.Client(base_url=base_url, timeout=30) as client:
         for name in vendors or list(FINDERS):
             calls = FINDERS[name](client)
-            for call in (calls.read, calls.write, calls.list):
+            for call in (calls.read, *calls.write.variants(), calls.list):
                 check(client, calls, call)
             out.append(calls)
     return out
