@@ -110,12 +110,12 @@ class ServiceApp:
             form=form,
             started=started,
         )
+        self._schedule_journal_flush()  # a dropped connection's entry is written all the same
         if effect is not None:
             shaped = await _apply_fault(effect, reply, receive)
             if shaped is None:
                 return
             reply = shaped
-        self._schedule_journal_flush()
         await _send_reply(reply, scope, receive, send)
 
     def _schedule_journal_flush(self) -> None:
