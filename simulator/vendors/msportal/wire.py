@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from simulator.core.clock import iso
@@ -16,20 +17,64 @@ def _number(value: float | None) -> float | int | None:
 
 
 def enrollment(e: MspEnrollment, course: MspCourse, user: MspUser) -> dict[str, Any]:
+    # Same order as `backend.ENROLLMENT_WIRE_COLUMNS`.
+    values = (
+        e.id,
+        course.id,
+        course.title,
+        course.course_type,
+        user.id,
+        user.full_name,
+        user.email,
+        e.status,
+        e.progress,
+        e.score,
+        e.enrolled_at,
+        e.started_at,
+        e.completed_at,
+        e.due_date,
+        e.time_spent_seconds,
+        e.certificate_id,
+        e.company_id,
+    )
+    return enrollment_from_values(values)
+
+
+def enrollment_from_values(values: Sequence[Any]) -> dict[str, Any]:
+    """An enrollment's wire form from its values in `backend.ENROLLMENT_WIRE_COLUMNS` order."""
+    (
+        enrollment_id,
+        course_id,
+        title,
+        course_type,
+        user_id,
+        full_name,
+        email,
+        status,
+        progress,
+        score,
+        enrolled_at,
+        started_at,
+        completed_at,
+        due_date,
+        time_spent_seconds,
+        certificate_id,
+        company_id,
+    ) = values
     return {
-        "id": e.id,
-        "course": {"id": course.id, "title": course.title, "courseType": course.course_type},
-        "user": {"id": user.id, "fullName": user.full_name, "email": user.email},
-        "status": e.status,
-        "progress": _number(e.progress),
-        "score": _number(e.score),
-        "enrolledAt": iso(e.enrolled_at, millis=True),
-        "startedAt": iso(e.started_at, millis=True),
-        "completedAt": iso(e.completed_at, millis=True),
-        "dueDate": iso(e.due_date, millis=True),
-        "timeSpentSeconds": _number(e.time_spent_seconds),
-        "certificateId": e.certificate_id,
-        "companyId": e.company_id,
+        "id": enrollment_id,
+        "course": {"id": course_id, "title": title, "courseType": course_type},
+        "user": {"id": user_id, "fullName": full_name, "email": email},
+        "status": status,
+        "progress": _number(progress),
+        "score": _number(score),
+        "enrolledAt": iso(enrolled_at, millis=True),
+        "startedAt": iso(started_at, millis=True),
+        "completedAt": iso(completed_at, millis=True),
+        "dueDate": iso(due_date, millis=True),
+        "timeSpentSeconds": _number(time_spent_seconds),
+        "certificateId": certificate_id,
+        "companyId": company_id,
     }
 
 
