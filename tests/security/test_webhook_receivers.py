@@ -28,13 +28,21 @@ MAX_ATTEMPTS = 3
 CALLS = 4
 
 
-def _receiver(mode: str) -> tuple[str, http.server.ThreadingHTTPServer | None]:
+def _receiver(
+    mode: str, hold: tuple[threading.Event, threading.Event] | None = None
+) -> tuple[str, http.server.ThreadingHTTPServer | None]:
+    """A receiver that is down, slow, failing, or (with `hold`) sets the first event when a
+    delivery arrives and answers it only once the second is set."""
     if mode == "down":
         return f"http://127.0.0.1:{free_port()}/hook", None  # nothing listens there
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("content-length", "0")))
+            if hold is not None:
+                delivered, release = hold
+                delivered.set()
+                release.wait(60)
             if mode == "slow":
                 time.sleep(RECEIVER_DELAY)
             self.send_response(500 if mode == "failing" else 204)
@@ -85,12 +93,7 @@ def test_a_bad_receiver_never_slows_the_api_and_is_retried(
 ) -> None:
     url, server = _receiver(mode)
     try:
-        sim.admin(
-            "POST",
-            "/webhooks",
-            json={"tenant": "acme", "kind": "completion_subscription", "targetUrl": url, "secret": "k"},
-        )
-        user = sim.client.get(f"/learnlink/rest/v1/audiences/{AUDIENCE}", auth=BASIC).json()["userIds"][0]
+        user = _subscribe(sim, url)
         for n in range(CALLS):
             response = _complete(sim, user, n)
             assert response.status_code == 201, response.text
@@ -110,6 +113,17 @@ def test_a_bad_receiver_never_slows_the_api_and_is_retried(
         assert all(a["latencyMs"] >= TIMEOUT * 1000 * 0.9 for d in deliveries for a in d["attempts"])
 
 
+def _subscribe(sim: InProcessSimulator, url: str) -> str:
+    """Subscribe `url` to acme's completions; returns a learner to complete content as."""
+    sim.admin(
+        "POST",
+        "/webhooks",
+        json={"tenant": "acme", "kind": "completion_subscription", "targetUrl": url, "secret": "k"},
+    )
+    user: str = sim.client.get(f"/learnlink/rest/v1/audiences/{AUDIENCE}", auth=BASIC).json()["userIds"][0]
+    return user
+
+
 def _complete(sim: InProcessSimulator, user: str, n: int) -> Any:
     completed = (dt.datetime(2026, 1, 1, tzinfo=dt.UTC) + dt.timedelta(hours=n)).isoformat()
     return sim.client.post(
@@ -122,32 +136,15 @@ def _complete(sim: InProcessSimulator, user: str, n: int) -> Any:
 def test_the_api_answers_while_the_receiver_still_holds_the_delivery() -> None:
     delivered, release = threading.Event(), threading.Event()
 
-    class Holding(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("content-length", "0")))
-            delivered.set()
-            release.wait(60)  # answers only once the test has seen the API call answered
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Holding)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # The receiver answers only once the test has seen the API call answered.
+    url, server = _receiver("holding", (delivered, release))
+    assert server is not None
     # A delivery timeout longer than the test waits: a call that waited for the receiver
     # would still be waiting when the test looks.
     options = {"webhook_max_attempts": 1, "webhook_timeout_seconds": 120}
     sim = InProcessSimulator(test_settings(vendor_options={"learnlink": options}))
     try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-        sim.admin(
-            "POST",
-            "/webhooks",
-            json={"tenant": "acme", "kind": "completion_subscription", "targetUrl": url, "secret": "k"},
-        )
-        user = sim.client.get(f"/learnlink/rest/v1/audiences/{AUDIENCE}", auth=BASIC).json()["userIds"][0]
+        user = _subscribe(sim, url)
         statuses: list[int] = []
         caller = threading.Thread(target=lambda: statuses.append(_complete(sim, user, 0).status_code))
         caller.start()

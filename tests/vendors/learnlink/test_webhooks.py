@@ -76,19 +76,25 @@ def webhook_db(
         server = request.getfixturevalue("postgres_server")
         pg_url = server.create(server.template(None))
         request.addfinalizer(lambda: server.drop(pg_url))
-    db = Database(pg_url or (str(tmp_path / "ll.db") if request.param == "file" else "sqlite://"))
-    Base.metadata.create_all(
-        db.engine, tables=[t for t in Base.metadata.sorted_tables if t.name.startswith(("sim_", "learnlink_"))]
-    )
-    settings = Settings(vendor_options={"learnlink": {"webhook_backoff_seconds": 0.05, "webhook_max_attempts": 4}})
-    with db.transaction() as s:
-        load_tenant(FixtureContext(session=s, now=t0), "acme", demo_section("acme"))
-        delivery.remember_settings(s, settings)
+    url = pg_url or (str(tmp_path / "ll.db") if request.param == "file" else "sqlite://")
+    db = _acme_database(url, demo_section("acme"), t0, webhook_backoff_seconds=0.05, webhook_max_attempts=4)
     try:
         yield db
     finally:
         delivery.stop_all()
         db.engine.dispose()
+
+
+def _acme_database(url: str, section: Any, t0: dt.datetime, **options: Any) -> Database:
+    """The acme demo tenant's Learn.link tables, with these webhook options."""
+    db = Database(url)
+    Base.metadata.create_all(
+        db.engine, tables=[t for t in Base.metadata.sorted_tables if t.name.startswith(("sim_", "learnlink_"))]
+    )
+    with db.transaction() as s:
+        load_tenant(FixtureContext(session=s, now=t0), "acme", section)
+        delivery.remember_settings(s, Settings(vendor_options={"learnlink": options}))
+    return db
 
 
 def wait_for(predicate: Any, timeout: float = 10.0) -> None:
@@ -209,14 +215,10 @@ def test_closing_a_database_stops_a_delivery_waiting_to_retry(
 ) -> None:
     # Closing a simulator (the app's shutdown, the pytest fixture's teardown) must not leave a
     # delivery thread in its backoff: Python waits for such threads before it exits.
-    db = Database(str(tmp_path / "ll.db"))
-    Base.metadata.create_all(
-        db.engine, tables=[t for t in Base.metadata.sorted_tables if t.name.startswith(("sim_", "learnlink_"))]
+    db = _acme_database(
+        str(tmp_path / "ll.db"), demo_section("acme"), t0, webhook_backoff_seconds=600, webhook_max_attempts=3
     )
-    settings = Settings(vendor_options={"learnlink": {"webhook_backoff_seconds": 600, "webhook_max_attempts": 3}})
     with db.transaction() as s:
-        load_tenant(FixtureContext(session=s, now=t0), "acme", demo_section("acme"))
-        delivery.remember_settings(s, settings)
         webhooks.add_subscription(
             s, "acme", t0, kind="completion_subscription", target_url="http://127.0.0.1:9/nothing", secret=SECRET
         )
