@@ -120,11 +120,11 @@ class ServiceApp:
 
     def _schedule_journal_flush(self) -> None:
         pending = self.runtime.pending_journal
+        if pending is None or not len(pending) or pending.flush_scheduled:
+            return
         # An in-memory database is one connection that the code driving an in-process
         # simulator may use from its own thread: its entries wait for the next transaction.
-        if self.runtime.db.in_memory:
-            return
-        if pending is not None and len(pending) and not pending.flush_scheduled:
+        if not self.runtime.db.in_memory:
             pending.flush_scheduled = True
             asyncio.get_running_loop().call_later(JOURNAL_FLUSH_DELAY_SECONDS, self.runtime.flush_journal)
 
@@ -194,7 +194,7 @@ class ServiceApp:
         try:
             with runtime.db.holding_pending() if holds_pending else nullcontext(), session.begin():
                 if holds_pending:
-                    changes_before = _total_changes(session)
+                    changes_before = _driver_connection(session).total_changes
                 try:
                     if early_error is not None:
                         raise early_error
@@ -362,12 +362,12 @@ class ServiceApp:
         if pending is None:
             journal.record(session, **entry)
             return
-        connection = session.connection()
-        if changes_before is not None and _total_changes(session) == changes_before:
+        driver_connection = _driver_connection(session)
+        if changes_before is not None and driver_connection.total_changes == changes_before:
             pending.add(entry)
             return
         # A transaction that writes anyway writes the pending entries first, keeping the order.
-        pending.write(connection.connection.driver_connection, connection.dialect)
+        pending.write(driver_connection, session.get_bind().dialect)
         journal.record(session, **entry)
 
     async def _serve_spec(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -397,10 +397,10 @@ class _FormError(Exception):
     pass
 
 
-def _total_changes(session: Session) -> int:
-    """Rows the session's SQLite connection has changed since it opened."""
-    total: int = session.connection().connection.driver_connection.total_changes  # type: ignore[union-attr]
-    return total
+def _driver_connection(session: Session) -> Any:
+    """The sqlite3 connection under the session's transaction (`total_changes` counts the rows
+    it has changed since it opened)."""
+    return session.connection().connection.driver_connection
 
 
 def _maybe_json(raw: bytes) -> Any:

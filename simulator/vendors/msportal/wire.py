@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from simulator.core.clock import iso
-from simulator.vendors.msportal.backend import Page
+from simulator.vendors.msportal.backend import ENROLLMENT_WIRE_COLUMNS, Page
 from simulator.vendors.msportal.models import MspCertificate, MspCourse, MspEnrollment, MspUser
 
 
@@ -16,28 +16,15 @@ def _number(value: float | None) -> float | int | None:
     return int(value) if float(value).is_integer() else value
 
 
+# Where each of `backend.ENROLLMENT_WIRE_COLUMNS` lives on the (enrollment, course, user)
+# entities the ORM path holds: one list of columns serves both paths.
+_ENTITY_INDEX: dict[Any, int] = {MspEnrollment: 0, MspCourse: 1, MspUser: 2}
+_ENROLLMENT_ATTRIBUTES = tuple((_ENTITY_INDEX[c.class_], c.key) for c in ENROLLMENT_WIRE_COLUMNS)
+
+
 def enrollment(e: MspEnrollment, course: MspCourse, user: MspUser) -> dict[str, Any]:
-    # Same order as `backend.ENROLLMENT_WIRE_COLUMNS`.
-    values = (
-        e.id,
-        course.id,
-        course.title,
-        course.course_type,
-        user.id,
-        user.full_name,
-        user.email,
-        e.status,
-        e.progress,
-        e.score,
-        e.enrolled_at,
-        e.started_at,
-        e.completed_at,
-        e.due_date,
-        e.time_spent_seconds,
-        e.certificate_id,
-        e.company_id,
-    )
-    return enrollment_from_values(values)
+    entities = (e, course, user)
+    return enrollment_from_values([getattr(entities[which], name) for which, name in _ENROLLMENT_ATTRIBUTES])
 
 
 def enrollment_from_values(values: Sequence[Any]) -> dict[str, Any]:
