@@ -1,7 +1,7 @@
-"""The README's fidelity table, generated from the bundled specs (`python -m simulator.fidelity`).
+"""The fidelity table (docs/fidelity.md), generated from the bundled specs (`python -m simulator.fidelity`).
 
 Each row is one operation with its `x-provenance`: `documented` (in the vendor's docs) or
-`inferred` (our reconstruction). A test keeps the README's copy equal to this output.
+`inferred` (our reconstruction). A test keeps the document's copy equal to this output; `--write` updates it in place.
 """
 
 from __future__ import annotations
@@ -28,5 +28,17 @@ def table() -> str:
     return "\n".join(lines)
 
 
+def replace_table(text: str) -> str:
+    """`text` with its generated table (between BEGIN and END) replaced by the current one."""
+    return text[: text.index(BEGIN)] + table() + text[text.index(END) + len(END) :]
+
+
 if __name__ == "__main__":
-    print(table())
+    import sys
+    from pathlib import Path
+
+    if sys.argv[1:] == ["--write"]:
+        doc = Path(__file__).resolve().parents[1] / "docs" / "fidelity.md"
+        doc.write_text(replace_table(doc.read_text()))
+    else:
+        print(table())
