@@ -85,44 +85,6 @@ class PrefixDispatch:
         await self.app(scope, receive, send)
 
 
-def serve_with_vendor_ports(settings: Settings) -> None:
-    """Serve the app on its port and each named vendor at the root of its own port, in one process."""
-    import asyncio
-
-    import uvicorn
-
-    app = create_app(settings, bootstrap=False)
-    runtime: Runtime = app.state.runtime
-    from simulator.cli import KEEP_ALIVE_SECONDS
-
-    configs = [
-        uvicorn.Config(
-            app,
-            host=settings.host,
-            port=settings.port,
-            log_level=settings.log_level,
-            timeout_keep_alive=KEEP_ALIVE_SECONDS,
-        )
-    ]
-    for name, port in settings.vendor_ports.items():
-        vendor_app = ServiceApp(runtime, runtime.vendors[name])
-        configs.append(
-            uvicorn.Config(
-                vendor_app,
-                host=settings.host,
-                port=port,
-                log_level=settings.log_level,
-                lifespan="off",
-                timeout_keep_alive=KEEP_ALIVE_SECONDS,
-            )
-        )
-
-    async def serve_all() -> None:
-        await asyncio.gather(*(uvicorn.Server(config).serve() for config in configs))
-
-    asyncio.run(serve_all())
-
-
 def settings_to_env(settings: Settings) -> str:
     data = dict(settings.__dict__)
     data["fixtures"] = str(settings.fixtures) if settings.fixtures else None

@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from simulator.core.bundled import bundled_dir
+
 DEFAULT_DB = ".var/lms-sim.db"
-DEFAULT_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "demo"
+DEFAULT_FIXTURES = bundled_dir("fixtures") / "demo"
 
 
 @dataclass
