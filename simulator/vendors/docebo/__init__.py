@@ -21,7 +21,8 @@ Inferred (the sources are silent; see docs/vendors/docebo.md for the full table)
 - pairs not enrolled in a multiple update are reported in `not_updated` with HTTP 200;
   unknown users/courses in bulk calls are reported the same way, not as 404;
 - single enroll of an existing enrollment is 409; single view/unenroll of a pair that
-  is not enrolled is 404, the single update reports it as the multiple update does (200);
+  is not enrolled is 404, the single update reports it as the multiple update does (200;
+  an unknown course or user in its path stays 404);
 - the bulk-enroll answer carries both readings public clients use (`enrolled` as user ids,
   `errors[0].enrolled` as the pairs); see docs/vendors/docebo.md for the evidence;
 - leaving status 2 clears `date_complete`; status 1 stamps `date_first_access` if empty;

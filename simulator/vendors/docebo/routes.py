@@ -268,10 +268,13 @@ def get_enrollment(ctx: RequestContext) -> Reply:
 
 @operations("updateEnrollment")
 def update_enrollment(ctx: RequestContext) -> Reply:
-    # Answered as the multiple update answers the same pair: a pair not enrolled (or an
-    # unknown user or course) is reported in `not_updated` with HTTP 200, not a 404.
+    # A pair of a known course and user that is not enrolled is answered as the multiple
+    # update answers it: HTTP 200, the pair in `not_updated`. An unknown course or user in
+    # the path is a missing resource (404), as on the view and the unenroll.
     course_id, user_id = _path_ids(ctx)
     changes = _changes(_body(ctx))
+    backend.require_course(ctx.session, ctx.tenant, course_id)
+    backend.require_user(ctx.session, ctx.tenant, user_id)
     outcome = backend.update_many(ctx.session, ctx.tenant, ctx.now(), [course_id], [user_id], changes)
     return _reply(_update_body(outcome))
 

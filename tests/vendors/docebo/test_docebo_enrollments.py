@@ -133,14 +133,10 @@ def test_single_lifecycle(session: Session, call: Any) -> None:
 
 @pytest.mark.parametrize(("course_id", "user_id", "word"), [(999, 12301, "Course"), (101, 999999, "User")])
 def test_single_unknown_ids_are_404(call: Any, course_id: int, user_id: int, word: str) -> None:
-    for op in ("enrollUser", "getEnrollment", "unenrollUser"):
+    for op in ("enrollUser", "getEnrollment", "updateEnrollment", "unenrollUser"):
         reply = call(op, token=call.token(), body={}, **path(course_id, user_id))
         assert reply.status == 404
         assert reply.body["message"].startswith(word) and reply.body["version"] == "1.0.0"
-    # The single update reports the pair as the multiple update does (200, `not_updated`).
-    reply = call("updateEnrollment", token=call.token(), body={"status": 1}, **path(course_id, user_id))
-    assert reply.status == 200
-    assert reply.body["data"]["not_updated"][0]["validation_errors"][0]["ids"][0]["messages"] == [f"{word} not found"]
 
 
 def test_single_update_in_progress_stamps_first_access_once(call: Any, session: Session) -> None:
