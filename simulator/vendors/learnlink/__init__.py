@@ -22,7 +22,7 @@ Choices where the docs are silent (all `x-provenance: inferred` in the spec):
   - history entry `type`s: assigned, available, due, completed, recurred, updated, archived;
   - POST /assignments answers 201 with the assignment, PATCH 200, DELETE 204;
   - one live assignment per (audience, primary content): a second one is 409;
-  - PATCH/DELETE `audienceId` must be the assignment's audience (else 422); a new
+  - PATCH/DELETE `audienceId` must be the assignment's audience (else 409); a new
     completionPeriod moves the due date of pending enrolments (overdue may reopen);
     a new recurrence applies from the next completion;
   - a completion counts only for open/overdue enrolments (scheduled ones ignore it),
