@@ -253,7 +253,15 @@ class ServiceApp:
             query = parse_qsl(query_string, keep_blank_values=True, encoding="utf-8", errors="strict")
         except UnicodeDecodeError:
             raise self.vendor.validation_error([Violation("query", "the query string is not valid UTF-8")]) from None
-        parsed = binding.request.parse(path_params, query, headers, headers.get("content-type", ""), raw_body, form)
+        parsed = binding.request.parse(
+            path_params,
+            query,
+            headers,
+            headers.get("content-type", ""),
+            raw_body,
+            form,
+            fold_names=self.vendor.case_insensitive_names,
+        )
         ctx.warnings.extend(parsed.warnings)
         if parsed.violations:
             invalid = self.vendor.validation_error(parsed.violations)

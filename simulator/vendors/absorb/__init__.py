@@ -78,6 +78,7 @@ VENDOR = VendorPlugin(
     load_tenant=fixtures.load_tenant,
     credentials=credentials,
     case_insensitive_paths=True,
+    case_insensitive_names=True,
     secret_operations=frozenset({"authenticate"}),
     generate=generate.generate,
     dashboard=dashboard.HOOKS,
