@@ -20,7 +20,7 @@ from simulator.core.errors import Violation
 from simulator.core.spec import Operation
 
 # ASCII digits only: Python's `\d` and `int()` also accept fullwidth and Arabic-Indic digits
-# ("３００１", "١٠١"), which no vendor's API reads as numbers.
+# (U+FF13, U+0661 ...), which no vendor's API reads as numbers.
 _INT = re.compile(r"^[+-]?[0-9]{1,18}$")
 _NUM = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 _DROP = frozenset(

@@ -313,9 +313,9 @@ def _roll_up(row: Row, chapters: list[Row], lessons: list[Row], now: dt.datetime
     row["time_spent_ticks"] = min(sum(x["time_spent_ticks"] for x in lessons), MAX_TICKS)
     row["date_edited"] = now
     row["progress"] = round(100.0 * len(done) / len(lessons), 2)
-    if all(c["status"] == _COMPLETE for c in chapters) and len(done) == len(lessons):
-        row["score"] = _mean([x["score"] for x in done])
-        failed = passing is not None and row["score"] < passing
+    if all(x["status"] in (_COMPLETE, _FAILED) for x in lessons):
+        row["score"] = _mean([x["score"] for x in lessons])
+        failed = len(done) < len(lessons) or (passing is not None and row["score"] < passing)
         row["status"] = _FAILED if failed else _COMPLETE
         row["date_started"] = row["date_started"] or now
         if not failed:

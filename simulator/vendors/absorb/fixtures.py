@@ -53,6 +53,15 @@ def _guid(item: Mapping[str, Any], key: str, where: str) -> str:
         raise FixtureError(f"{where}.{key}", f"not a GUID: {value!r}") from None
 
 
+def _seconds(fx: FixtureContext, value: Any, where: str) -> dt.datetime:
+    """A fixture time at the precision Absorb shows (see `api.now`)."""
+    return fx.time(value, where).replace(microsecond=0)
+
+
+def _optional_seconds(fx: FixtureContext, value: Any, where: str) -> dt.datetime | None:
+    return None if value is None else _seconds(fx, value, where)
+
+
 def load_tenant(fx: FixtureContext, tenant: str, section: Mapping[str, Any]) -> None:
     where = f"tenants.{tenant}.absorb"
     check(section, where, Mapping)
@@ -105,7 +114,7 @@ def _portal(fx: FixtureContext, tenant: str, item: Mapping[str, Any], where: str
 
 
 def _user(fx: FixtureContext, tenant: str, item: Mapping[str, Any], where: str) -> Row:
-    added = fx.time(optional(item, "dateAdded", where, (str, dt.datetime), "@now-P365D"), f"{where}.dateAdded")
+    added = _seconds(fx, optional(item, "dateAdded", where, (str, dt.datetime), "@now-P365D"), f"{where}.dateAdded")
     return {
         "id": _guid(item, "id", where),
         "tenant": tenant,
@@ -124,7 +133,7 @@ def _user(fx: FixtureContext, tenant: str, item: Mapping[str, Any], where: str) 
 
 
 def _course(fx: FixtureContext, tenant: str, item: Mapping[str, Any], where: str, catalog: Catalog) -> None:
-    added = fx.time(optional(item, "dateAdded", where, (str, dt.datetime), "@now-P365D"), f"{where}.dateAdded")
+    added = _seconds(fx, optional(item, "dateAdded", where, (str, dt.datetime), "@now-P365D"), f"{where}.dateAdded")
     course_type = one_of(optional(item, "courseType", where, str, "OnlineCourse"), COURSE_TYPES, f"{where}.courseType")
     passing = optional(item, "passingScore", where, _NUM)
     credits = optional(item, "credits", where, _NUM)
@@ -174,7 +183,7 @@ def _course(fx: FixtureContext, tenant: str, item: Mapping[str, Any], where: str
             "course_id": course["id"],
             "name": require(ilc, "name", path, str),
             "capacity": capacity,
-            "date_start": None if start is None else fx.time(start, f"{path}.dateStart"),
+            "date_start": None if start is None else _seconds(fx, start, f"{path}.dateStart"),
         }
         catalog.sessions[session_row["id"]] = session_row
 
@@ -187,7 +196,7 @@ def _enrollment(fx: FixtureContext, item: Mapping[str, Any], where: str, trees: 
     if course is None:
         raise FixtureError(f"{where}.courseId", "no such course in this tenant")
     status = one_of(require(item, "status", where, int), ALL_STATUSES, f"{where}.status")
-    added = fx.time(require(item, "dateAdded", where, (str, dt.datetime)), f"{where}.dateAdded")
+    added = _seconds(fx, require(item, "dateAdded", where, (str, dt.datetime)), f"{where}.dateAdded")
     enrollment_id = _guid(item, "id", where)
     if not trees.claim_id(enrollment_id):
         raise FixtureError(f"{where}.id", "duplicate enrollment id")
@@ -198,8 +207,8 @@ def _enrollment(fx: FixtureContext, item: Mapping[str, Any], where: str, trees: 
         added,
         status=status,
         is_active=optional(item, "isActive", where, bool, True),
-        date_due=fx.optional_time(item.get("dateDue"), f"{where}.dateDue"),
-        date_expires=fx.optional_time(item.get("dateExpires"), f"{where}.dateExpires"),
+        date_due=_optional_seconds(fx, item.get("dateDue"), f"{where}.dateDue"),
+        date_expires=_optional_seconds(fx, item.get("dateExpires"), f"{where}.dateExpires"),
         score=float(optional(item, "score", where, _NUM, 0.0)),
         ticks=int(optional(item, "timeSpentTicks", where, int, 0)),
     )
