@@ -45,6 +45,18 @@ def get_user(ctx: RequestContext) -> Reply:
     return Reply(200, wire.user(lookups.user(ctx.session, ctx.tenant, path_id(ctx, "userId"))))
 
 
+@operations("listDepartments")
+def list_departments(ctx: RequestContext) -> Reply:
+    q = collection(ctx)
+    rows, total = directory.list_departments(ctx.session, ctx.tenant, q)
+    return Reply(200, wire.page("departments", [wire.department(r) for r in rows], total, q.limit, q.offset))
+
+
+@operations("getDepartment")
+def get_department(ctx: RequestContext) -> Reply:
+    return Reply(200, wire.department(lookups.department(ctx.session, ctx.tenant, path_id(ctx, "departmentId"))))
+
+
 @operations("listCourses")
 def list_courses(ctx: RequestContext) -> Reply:
     q = collection(ctx)
