@@ -189,7 +189,7 @@ class EnrollmentTrees:
                 "full_name": row["full_name"],
                 "lesson_type": lesson["lesson_type"],
                 "position": lesson["position"],
-                "is_active": True,
+                "is_active": row["is_active"],  # a historical enrollment's lessons are historical too
                 "attempts": 0,
                 "failures": 0,
                 "last_attempt": None,
