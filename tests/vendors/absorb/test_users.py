@@ -33,12 +33,14 @@ def _all(api: Absorb, path: str, key: str, **params: Any) -> list[dict[str, Any]
         offset += 1
 
 
+@pytest.mark.both_databases
 def test_a_user_has_absorbs_field_set(api: Absorb) -> None:
     alice = api.ok("GET", f"/users/{ALICE}")
     assert set(alice) == USER_FIELDS
     assert alice["departmentId"] == WAREHOUSE and alice["externalId"] and alice["lastLoginDate"]
 
 
+@pytest.mark.both_databases
 def test_learners_by_department_and_last_login(api: Absorb) -> None:
     wanted = f"departmentId eq guid'{WAREHOUSE}' and lastLoginDate gt datetime'2024-01-01T00:00:00'"
     found = _all(api, "/users", "users", _filter=wanted)
