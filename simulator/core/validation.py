@@ -19,8 +19,10 @@ import orjson
 from simulator.core.errors import Violation
 from simulator.core.spec import Operation
 
-_INT = re.compile(r"^[+-]?\d{1,18}$")
-_NUM = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+# ASCII digits only: Python's `\d` and `int()` also accept fullwidth and Arabic-Indic digits
+# (U+FF13, U+0661 ...), which no vendor's API reads as numbers.
+_INT = re.compile(r"^[+-]?[0-9]{1,18}$")
+_NUM = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 _DROP = frozenset(
     {"example", "examples", "xml", "externalDocs", "discriminator", "deprecated", "readOnly", "writeOnly"}
 )

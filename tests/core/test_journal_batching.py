@@ -97,8 +97,8 @@ def test_a_rejected_write_changes_nothing_and_is_journaled_in_order(
 def test_a_write_that_changes_nothing_waits_like_a_read(served: tuple[TestClient, Runtime]) -> None:
     client, runtime = served
     assert runtime.pending_journal is not None
-    # Progress of a completed enrollment stays 100: nothing to store.
-    assert client.patch(ENROLLMENT, json={"progress": 40}, headers=FULL).json()["data"]["progress"] == 100
+    # A completed enrollment's progress set to the 100 it has: nothing to store.
+    assert client.patch(ENROLLMENT, json={"progress": 100}, headers=FULL).json()["data"]["progress"] == 100
     assert len(runtime.pending_journal) == 1
 
 
