@@ -7,11 +7,11 @@ and exit code 2, never a traceback.
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import logging
 import os
 import shutil
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -46,6 +46,20 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", choices=LOG_LEVELS, default="warning")
     serve.add_argument(
         "--admin-token", default=os.environ.get("LMS_SIM_ADMIN_TOKEN"), help="require this bearer token on /_sim"
+    )
+    serve.add_argument(
+        "--webhook-allow",
+        action="append",
+        default=_env_list("LMS_SIM_WEBHOOK_ALLOW"),
+        metavar="HOST[:PORT]",
+        help="also deliver webhooks to this host beyond loopback ('*': anywhere; repeatable)",
+    )
+    serve.add_argument(
+        "--allow-host",
+        action="append",
+        default=_env_list("LMS_SIM_ALLOW_HOSTS"),
+        metavar="NAME",
+        help="on loopback, also answer /_sim and the dashboard under this Host name ('*': any; repeatable)",
     )
     serve.add_argument("--validate-responses", action="store_true", help="check every response against its spec")
     serve.add_argument("--contract-mode", choices=("strict", "lax"), default="strict")
@@ -86,6 +100,10 @@ def _parser() -> argparse.ArgumentParser:
 
     add_contract_parser(commands)
     return parser
+
+
+def _env_list(name: str) -> list[str]:
+    return [item for item in os.environ.get(name, "").replace(",", " ").split() if item]
 
 
 def parse_options(values: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -138,17 +156,9 @@ def settings_from(args: argparse.Namespace) -> Settings:
         contract_mode=args.contract_mode,
         vendor_options=parse_options(args.option),
         vendor_ports=parse_vendor_ports(args.vendor_port),
+        webhook_allow=list(args.webhook_allow),
+        allowed_hosts=list(args.allow_host),
     )
-
-
-def is_loopback(host: str) -> bool:
-    """Whether only this machine can reach `host` (127.0.0.0/8, ::1, localhost)."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False  # a host name: it may resolve to anything
 
 
 def serve(settings: Settings) -> None:
@@ -157,6 +167,7 @@ def serve(settings: Settings) -> None:
 
     from simulator.app import SETTINGS_ENV, settings_to_env
     from simulator.core.fixtures import FixtureError
+    from simulator.guards import is_loopback
     from simulator.runtime import Runtime
 
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
@@ -220,12 +231,27 @@ def export_state(db: str, file: str) -> None:
         # fixture data, listed at /_sim/vendors), so the file is written readable by its owner only.
         blob = snapshots.capture(session, leave_out=snapshots.issued_secret_tables())
     try:
-        target = Path(file)
-        target.touch(mode=0o600, exist_ok=True)
-        target.write_bytes(blob)
+        write_private(Path(file), blob)
     except OSError as exc:
         raise UsageError(f"cannot write {file}: {exc.strerror}") from exc
     print(f"exported the state of {database.url} to {file} ({len(blob):,} bytes; issued tokens left out)")
+
+
+def write_private(target: Path, data: bytes) -> None:
+    """Write `data` to `target`, readable by its owner only, whatever was there before.
+
+    Through a new file created 0600 in the same folder and renamed into place: writing into
+    an existing file would keep its mode (often 0644), and a reader never sees half a file."""
+    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:  # mkstemp creates the file 0600
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def import_state(db: str, file: str) -> None:
