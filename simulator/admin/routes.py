@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from simulator import __version__
-from simulator.admin import controls
+from simulator.admin import controls, reset
 from simulator.core import clock, journal
 from simulator.core.context import Reply, RequestContext
 from simulator.core.errors import ApiError
@@ -171,6 +171,7 @@ def build_operations(runtime: Runtime) -> OperationTable:
         tenant = known_tenant(ctx)
         try:
             runtime.reset(ctx.session, tenant)
+            reset.clear_control_state(ctx.session, runtime, tenant)
         except FixtureError as exc:
             raise ApiError(409, str(exc)) from exc
         return Reply(200, {"reset": tenant or "all"})
