@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from simulator.admin.service import build_admin
 from simulator.core.pipeline import ServiceApp
 from simulator.dashboard.views import build_routes as dashboard_routes
+from simulator.guards import Guards
 from simulator.runtime import Runtime
 from simulator.settings import Settings
 
@@ -58,6 +59,7 @@ def create_app(
     app = Starlette(routes=dashboard_routes(runtime, index), lifespan=lifespan)
     app.state.runtime = runtime
     app.add_middleware(PrefixDispatch, services=services)
+    app.add_middleware(Guards, settings=runtime.settings)
     return app
 
 

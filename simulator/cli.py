@@ -12,6 +12,7 @@ import argparse
 import os
 import shutil
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -52,7 +53,7 @@ def _option(
             if kwargs.get("action") == "store_true":
                 default = raw.lower() in TRUE_WORDS
             elif kwargs.get("action") == "append":
-                default = raw.split()
+                default = _env_list(env)
             else:
                 default = raw  # argparse converts a string default with the option's type
     parser.add_argument(flag, default=default, help=f"{help} ({'; '.join(notes)})" if notes else help, **kwargs)
@@ -83,6 +84,24 @@ def _serve_parser(commands: Any) -> None:
     )
     _option(
         serve,
+        "--webhook-allow",
+        "LMS_SIM_WEBHOOK_ALLOW",
+        "also deliver webhooks to this host beyond loopback ('*': anywhere; repeatable; the variable: a list)",
+        default=[],
+        action="append",
+        metavar="HOST[:PORT]",
+    )
+    _option(
+        serve,
+        "--allow-host",
+        "LMS_SIM_ALLOW_HOSTS",
+        "on loopback, also answer /_sim and the dashboard under this Host name ('*': any; repeatable)",
+        default=[],
+        action="append",
+        metavar="NAME",
+    )
+    _option(
+        serve,
         "--validate-responses",
         "LMS_SIM_VALIDATE_RESPONSES",
         "check every response against its spec",
@@ -100,7 +119,7 @@ def _serve_parser(commands: Any) -> None:
         serve,
         "--option",
         "LMS_SIM_OPTIONS",
-        "a vendor option, e.g. msportal.rate_limit_per_minute=60 (repeatable; the variable: space-separated)",
+        "a vendor option, e.g. msportal.rate_limit_per_minute=60 (repeatable; the variable: a list)",
         default=[],
         action="append",
         metavar="VENDOR.NAME=VALUE",
@@ -109,7 +128,7 @@ def _serve_parser(commands: Any) -> None:
         serve,
         "--vendor-port",
         "LMS_SIM_VENDOR_PORTS",
-        "also serve a vendor at the root path of its own port (repeatable; the variable: space-separated)",
+        "also serve a vendor at the root path of its own port (repeatable; the variable: a list)",
         default=[],
         action="append",
         metavar="VENDOR=PORT",
@@ -151,6 +170,11 @@ def _parser(*, with_contract: bool = False) -> argparse.ArgumentParser:
     else:
         commands.add_parser("contract", help=CONTRACT_HELP, add_help=False)
     return parser
+
+
+def _env_list(name: str) -> list[str]:
+    """A repeatable option's values from its variable: separated by spaces or commas."""
+    return [item for item in os.environ.get(name, "").replace(",", " ").split() if item]
 
 
 def parse_options(values: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -203,6 +227,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         contract_mode=args.contract_mode,
         vendor_options=parse_options(args.option),
         vendor_ports=parse_vendor_ports(args.vendor_port),
+        webhook_allow=list(args.webhook_allow),
+        allowed_hosts=list(args.allow_host),
     )
 
 
@@ -216,12 +242,27 @@ def export_state(db: str, file: str) -> None:
         # fixture data, listed at /_sim/vendors), so the file is written readable by its owner only.
         blob = snapshots.capture(session, leave_out=snapshots.issued_secret_tables())
     try:
-        target = Path(file)
-        target.touch(mode=0o600, exist_ok=True)
-        target.write_bytes(blob)
+        write_private(Path(file), blob)
     except OSError as exc:
         raise UsageError(f"cannot write {file}: {exc.strerror}") from exc
     print(f"exported the state of {database.url} to {file} ({len(blob):,} bytes; issued tokens left out)")
+
+
+def write_private(target: Path, data: bytes) -> None:
+    """Write `data` to `target`, readable by its owner only, whatever was there before.
+
+    Through a new file created 0600 in the same folder and renamed into place: writing into
+    an existing file would keep its mode (often 0644), and a reader never sees half a file."""
+    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:  # mkstemp creates the file 0600
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def import_state(db: str, file: str) -> None:

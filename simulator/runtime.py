@@ -211,7 +211,10 @@ class Runtime:
                 to = clock.parse_instant(check(start, "clock.now", str))
             except clock.ClockError as exc:
                 raise FixtureError("clock.now", str(exc)) from exc
-        clock.set_clock(session, to=to or clock.wall_now(), frozen=frozen, allow_backwards=True)
+        try:
+            clock.set_clock(session, to=to or clock.wall_now(), frozen=frozen, allow_backwards=True)
+        except clock.ClockError as exc:
+            raise FixtureError("clock.now", str(exc)) from exc
         self._set_meta(session, FIXTURE_CLOCK_KEY, {"now": start, "frozen": frozen})
 
     @staticmethod

@@ -9,7 +9,6 @@ port that was really bound (`--port 0` asks the system for a free one).
 from __future__ import annotations
 
 import errno
-import ipaddress
 import logging
 import os
 import socket
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from simulator import __version__
+from simulator.guards import is_loopback
 from simulator.progress import terminal_progress
 from simulator.settings import DEFAULT_FIXTURES, Settings
 from simulator.usage import UsageError
@@ -33,16 +33,6 @@ if TYPE_CHECKING:
 # keep idle connections for about a minute.
 KEEP_ALIVE_SECONDS = 60
 BACKLOG = 2048  # uvicorn's own default
-
-
-def is_loopback(host: str) -> bool:
-    """Whether only this machine can reach `host` (127.0.0.0/8, ::1, localhost)."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False  # a host name: it may resolve to anything
 
 
 def exposure_warning(settings: Settings) -> str | None:
@@ -192,13 +182,14 @@ def _serve_with_vendor_ports(settings: Settings, sockets: dict[str | None, socke
 
     from simulator.app import create_app
     from simulator.core.pipeline import ServiceApp
+    from simulator.guards import Guards
 
     app = create_app(settings, bootstrap=False)
     runtime: Runtime = app.state.runtime
     main_config = uvicorn.Config(app, log_level=settings.log_level, timeout_keep_alive=KEEP_ALIVE_SECONDS)
     servers: list[tuple[uvicorn.Config, str | None]] = [(main_config, None)]
     for name in settings.vendor_ports:
-        vendor_app = ServiceApp(runtime, runtime.vendors[name])
+        vendor_app = Guards(ServiceApp(runtime, runtime.vendors[name]), settings, control_plane=False)
         config = uvicorn.Config(
             vendor_app, log_level=settings.log_level, lifespan="off", timeout_keep_alive=KEEP_ALIVE_SECONDS
         )

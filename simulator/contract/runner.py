@@ -90,7 +90,7 @@ def load_schema(options: ContractOptions) -> BaseSchema:
             schema = schema.exclude(operation_id=operation_id)
     config = schema.config
     config.update(
-        headers=dict(options.headers) or None,
+        headers={**dict(target.headers), **options.headers} or None,
         basic_auth=options.basic_auth,
         request_timeout=options.request_timeout,
         # Generated data is arbitrary by design; Hypothesis's "too slow / filtered too much" are not defects.

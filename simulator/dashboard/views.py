@@ -72,6 +72,7 @@ class Dashboard:
         self.runtime = runtime
         self.index = index
         self.token = runtime.settings.admin_token
+        self.access = access.DashboardAccess(runtime.db, self.token)
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -82,7 +83,7 @@ class Dashboard:
         """Check the admin token, open a read transaction, and turn bad input into a 4xx."""
 
         async def endpoint(request: Request) -> Response:
-            if not access.authorized(request, self.token):
+            if not self.access.authorized(request):
                 return self.failure(401, "Unauthorized: this simulator requires its admin token", html=html)
             try:
                 with self.runtime.db.transaction() as session:
@@ -126,7 +127,7 @@ class Dashboard:
     async def page(self, request: Request) -> Response:
         if "text/html" not in request.headers.get("accept", ""):
             return await self.index(request)  # curl and API clients keep the JSON index
-        if not access.authorized(request, self.token):
+        if not self.access.authorized(request):
             return self.render("login.html", 401, error=None, version=__version__)
         with self.runtime.db.transaction() as session:
             self.runtime.catch_up_all(session)
@@ -144,12 +145,12 @@ class Dashboard:
                 "login.html", 401, error="That is not this simulator's admin token.", version=__version__
             )
         response = RedirectResponse("/", 303)
-        access.sign_in(response, self.token)
+        self.access.sign_in(request, response)
         return response
 
     async def logout(self, request: Request) -> Response:
         response = RedirectResponse("/", 303)
-        access.sign_out(response)
+        self.access.sign_out(request, response)
         return response
 
     # -- overview -------------------------------------------------------------------------

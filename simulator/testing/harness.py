@@ -23,10 +23,16 @@ from simulator.runtime import Runtime
 from simulator.settings import DEFAULT_FIXTURES, Settings
 from simulator.testing.asgi_client import AsgiTransport
 
+IN_PROCESS_HOST = "testserver"
+# Every state-changing control call says JSON, with a body or without (the simulator refuses it otherwise).
+CONTROL_JSON = {"Content-Type": "application/json"}
+
 
 def test_settings(**overrides: Any) -> Settings:
     """Settings for a throwaway simulator: in-memory database, demo fixtures, responses checked."""
     values: dict[str, Any] = {"db": "sqlite://", "fixtures": DEFAULT_FIXTURES, "validate_responses": True}
+    # The in-process client's requests name the host "testserver"; loopback names need no entry.
+    values["allowed_hosts"] = [IN_PROCESS_HOST]
     values.update(overrides)
     return Settings(**values)
 
@@ -40,6 +46,8 @@ class _Controls:
     client: Any
 
     def admin(self, method: str, path: str, **kwargs: Any) -> Any:
+        if method.upper() != "GET":
+            kwargs["headers"] = {**CONTROL_JSON, **kwargs.get("headers", {})}
         response = self.client.request(method, f"{self._admin_base}{path}", **kwargs)
         if response.status_code >= 400:
             raise AssertionError(f"{method} /_sim{path} -> {response.status_code}: {response.text}")
@@ -235,7 +243,9 @@ class InProcessSimulator(_Controls):
         self.app: Starlette = create_app(self.settings)
         self.runtime: Runtime = self.app.state.runtime
         self.transport = AsgiTransport(self.app)
-        self.client = httpx.Client(transport=_FaultNamingTransport(self.transport, self), base_url="http://testserver")
+        self.client = httpx.Client(
+            transport=_FaultNamingTransport(self.transport, self), base_url=f"http://{IN_PROCESS_HOST}"
+        )
         if frozen:
             self.freeze()
 
@@ -244,7 +254,7 @@ class InProcessSimulator(_Controls):
         return f"/{vendor}{path}"
 
     def base_url(self, vendor: str) -> str:
-        return f"http://testserver/{vendor}"
+        return f"http://{IN_PROCESS_HOST}/{vendor}"
 
     @contextmanager
     def session(self) -> Iterator[Session]:

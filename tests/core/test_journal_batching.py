@@ -33,7 +33,8 @@ NEW_DUE_DATE = {"dueDate": "2027-01-15T00:00:00Z"}
 
 
 def _settings(path: Path, **changes: Any) -> Settings:
-    return Settings(db=str(path), fresh=True, vendor_options=NO_RATE_LIMIT, **changes)
+    # Starlette's TestClient names the host "testserver": the control API answers it when allowed.
+    return Settings(db=str(path), fresh=True, vendor_options=NO_RATE_LIMIT, allowed_hosts=["testserver"], **changes)
 
 
 @pytest.fixture

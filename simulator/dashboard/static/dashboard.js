@@ -18,9 +18,10 @@ function say(text, isError = false) {
   box.classList.toggle("error", isError);
 }
 
-// A call to the control API; throws with the API's own error message.
+// A call to the control API; throws with the API's own error message. Every state-changing
+// control call says JSON, even without a body (the simulator refuses it otherwise).
 async function sim(method, path, body) {
-  const init = { method, headers: headers(body === undefined ? {} : { "Content-Type": "application/json" }) };
+  const init = { method, headers: headers(method === "GET" ? {} : { "Content-Type": "application/json" }) };
   if (body !== undefined) init.body = JSON.stringify(body);
   const response = await fetch(`/_sim${path}`, init);
   const data = await response.json().catch(() => ({}));

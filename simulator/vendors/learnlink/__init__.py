@@ -118,4 +118,5 @@ VENDOR = VendorPlugin(
     generate=generate.generate,
     dashboard=dashboard.HOOKS,
     close=delivery.stop_for,
+    extra={"discard_pending_work": delivery.discard_pending},
 )
