@@ -1,0 +1,83 @@
+"""The session's shared live server is as new before every test; tenant clones; async and url()."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from simulator.testing import InProcessSimulator, ServerSimulator, TenantClone
+from simulator.testing.live import SharedServer
+
+ENROLLMENT = "/api/public/v1/training/enrollments/ac040000-0000-4000-8000-000000000002"
+AUTH = {"Authorization": "Bearer msp_acme_full"}
+
+
+@pytest.fixture(scope="module")
+def shared() -> Iterator[SharedServer]:
+    server = SharedServer()
+    yield server
+    server.close()
+
+
+def test_each_test_gets_the_server_as_it_started(shared: SharedServer) -> None:
+    sim = shared.fresh()
+    url = sim.url("msportal", ENROLLMENT)
+    start = sim.now()
+    original = httpx.get(url, headers=AUTH).json()["data"]["status"]
+    # A test changes everything it can: a record, a clone, the clock, a fault, the journal.
+    assert httpx.patch(url, json={"status": "completed"}, headers=AUTH).status_code == 200
+    sim.admin("POST", "/tenants", json={"from": "acme"})
+    sim.advance(days=3)
+    sim.fault(vendor="msportal", status=503)
+
+    sim = shared.fresh()  # the next test
+    # The demo fixtures' clock is real time: it starts again at wall time, as on a fresh start, frozen.
+    assert start <= sim.now() < start + dt.timedelta(hours=1)
+    assert sim.admin("GET", "/clock")["frozen"] is True
+    assert sim.requests() == []
+    assert [t["name"] for t in sim.admin("GET", "/tenants")["tenants"]] == ["acme", "globex"]
+    assert sim.admin("GET", "/faults")["faults"] == []
+    assert httpx.get(url, headers=AUTH).json()["data"]["status"] == original
+
+
+def test_the_fixture_serves_the_session_server(
+    lms_sim_live: ServerSimulator, lms_sim_shared_server: SharedServer
+) -> None:
+    assert lms_sim_live is lms_sim_shared_server.sim
+    assert lms_sim_live.requests() == []  # restored, whatever ran before
+    assert httpx.get(lms_sim_live.url("msportal", ENROLLMENT), headers=AUTH).status_code == 200
+
+
+def test_a_tenant_clone_has_credentials_of_its_own(lms_sim_tenant: TenantClone, lms_sim_live: ServerSimulator) -> None:
+    assert lms_sim_tenant.cloned_from == "acme" and lms_sim_tenant.name != "acme"
+    own = lms_sim_tenant.credential("msportal")
+    listed = httpx.get(lms_sim_live.url("msportal", "/api/public/v1/training/enrollments"), headers=own)
+    assert listed.status_code == 200
+    assert lms_sim_live.requests(tenant=lms_sim_tenant.name, vendor="msportal")[0]["status"] == 200
+
+
+def test_url_is_absolute_in_process_and_live(lms_sim: InProcessSimulator, lms_sim_live: ServerSimulator) -> None:
+    for sim in (lms_sim, lms_sim_live):
+        url = httpx.URL(sim.url("msportal", ENROLLMENT))
+        assert url.is_absolute_url and url.path == f"/msportal{ENROLLMENT}"
+        assert sim.base_url("msportal") + ENROLLMENT == str(url)
+
+
+@pytest.mark.parametrize("kind", ["in-process", "live"])
+def test_async_client_in_process_and_live(
+    kind: str, lms_sim: InProcessSimulator, lms_sim_live: ServerSimulator
+) -> None:
+    sim = lms_sim if kind == "in-process" else lms_sim_live
+
+    async def flow() -> tuple[int, str]:
+        async with sim.async_client() as client:
+            changed = await client.patch(sim.url("msportal", ENROLLMENT), json={"status": "in_progress"}, headers=AUTH)
+            read = await asyncio.gather(*(client.get(sim.url("msportal", ENROLLMENT), headers=AUTH) for _ in range(5)))
+            return changed.status_code, read[-1].json()["data"]["status"]
+
+    assert asyncio.run(flow()) == (200, "in_progress")
+    sim.assert_called(vendor="msportal", method="GET", count=5)
