@@ -44,7 +44,13 @@ def _templates() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["iso"] = lambda value: clock.iso(value) or ""
+    env.filters["hue"] = _hue
     return env
+
+
+def _hue(name: str) -> int:
+    """A colour per tenant, the same on every page and every run (tells rows apart at a glance)."""
+    return sum((i + 1) * ord(c) for i, c in enumerate(name)) * 47 % 360
 
 
 def _summary_json(row: EnrollmentSummary) -> dict[str, Any]:
@@ -132,7 +138,19 @@ class Dashboard:
             self.runtime.catch_up_all(session)
             context = self.overview_context(request, session)
         statuses = {name: [dataclasses.asdict(s) for s in hooks.statuses] for name, hooks in context["hooks"].items()}
-        return self.render("page.html", token=self.token or "", version=__version__, hooks_statuses=statuses, **context)
+        rate_limits = {
+            name: list(v.extra["rate_limit_profiles"])
+            for name, v in self.runtime.vendors.items()
+            if v.extra.get("rate_limit_profiles")
+        }
+        return self.render(
+            "page.html",
+            token=self.token or "",
+            version=__version__,
+            hooks_statuses=statuses,
+            rate_limits=rate_limits,
+            **context,
+        )
 
     async def login(self, request: Request) -> Response:
         form = await request.form()
