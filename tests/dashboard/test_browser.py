@@ -251,3 +251,19 @@ def test_every_fault_kind_and_the_tenant_rate_limit_and_webhook_controls(
     expect(page.locator("#webhook-table tbody tr")).to_have_count(1)
     expect(page.locator("#webhook-table tbody tr")).to_contain_text("http://127.0.0.1:9/h")
     sim.admin("PUT", "/vendors/docebo/rate-limit", json={"profile": "off"})
+
+
+def test_the_api_reference_works_offline_with_the_demo_credentials(lms_sim_live: ServerSimulator, page: Page) -> None:
+    sim = lms_sim_live
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    page.goto(f"{sim.root_url}/#/overview")
+    page.get_by_role("link", name="msportal", exact=True).last.click()
+    expect(page.locator("h1")).to_contain_text("API reference")
+    listing = page.locator("#op-listEnrollments")
+    expect(listing.locator("input[name=path]")).to_have_value("/api/public/v1/training/enrollments")
+    listing.get_by_role("button", name="Try it").click()
+    expect(listing.locator(".answer")).to_have_attribute("data-status", "200")
+    expect(listing.locator(".answer")).to_contain_text('"data"')
+    assert fetched and all(url.startswith(sim.root_url) or url.startswith("data:") for url in fetched), fetched
+    sim.assert_called(vendor="msportal", operation_id="listEnrollments", count=1)
