@@ -126,3 +126,17 @@ def demo_headers(vendor: str, values: dict[str, Any]) -> dict[str, str]:
     if vendor == "absorb":
         headers["x-api-version"] = "2"
     return headers
+
+
+def token_request(vendor: str, values: dict[str, Any]) -> dict[str, Any] | None:
+    """How to obtain a bearer token with a demo credential, for vendors whose calls need one."""
+    if vendor == "docebo":
+        body: dict[str, Any] = {"grant_type": "password", "scope": "api"}
+        body.update((k, values[k]) for k in ("client_id", "client_secret", "username", "password") if k in values)
+        no_headers: dict[str, str] = {}
+        return {"path": "/oauth2/token", "body": body, "headers": no_headers, "field": "access_token", "form": True}
+    if vendor == "absorb":
+        body = {k: values[k] for k in ("username", "password", "privateKey") if k in values}
+        headers = demo_headers(vendor, values)
+        return {"path": "/authenticate", "body": body, "headers": headers, "field": None, "form": False}
+    return None

@@ -280,6 +280,7 @@ class Dashboard:
             base=f"{str(request.base_url).rstrip('/')}/{vendor.name}",
             credential=credential,
             headers=reference.demo_headers(vendor.name, values),
+            token_request=reference.token_request(vendor.name, values),
             operations=reference.operations(vendor.spec_file),
             schemas=reference.schemas(vendor.spec_file),
         )

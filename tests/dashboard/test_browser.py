@@ -244,7 +244,7 @@ def test_every_fault_kind_and_the_tenant_rate_limit_and_webhook_controls(
     expect(page.locator("#clone-result li").first).to_contain_text("msportal")
     assert len(sim.admin("GET", "/tenants")["tenants"]) == 3
 
-    page.locator("select[data-rate-vendor=docebo]").select_option("documented")
+    page.locator("select[data-rate-vendor=docebo]").select_option("documented")  # from "switch to…"
     page.locator("#rate-limit-form").get_by_role("button", name="Switch").click()
     expect(page.locator("#status-message")).to_contain_text("docebo: rate-limit profile documented now in force")
 
@@ -265,5 +265,15 @@ def test_the_api_reference_works_offline_with_the_demo_credentials(lms_sim_live:
     listing.get_by_role("button", name="Try it").click()
     expect(listing.locator(".answer")).to_have_attribute("data-status", "200")
     expect(listing.locator(".answer")).to_contain_text('"data"')
+
+    # Docebo's calls need a token: one click gets it with the demo credential, for every form.
+    page.get_by_role("link", name="docebo", exact=True).click()
+    page.get_by_role("button", name="Get a token").click()
+    expect(page.locator("#token-status")).to_have_text("Token obtained: every form below sends it.")
+    docebo = page.locator("#op-listEnrollments")
+    docebo.get_by_role("button", name="Try it").click()
+    expect(docebo.locator(".answer")).to_have_attribute("data-status", "200")
+
     assert fetched and all(url.startswith(sim.root_url) or url.startswith("data:") for url in fetched), fetched
     sim.assert_called(vendor="msportal", operation_id="listEnrollments", count=1)
+    sim.assert_called(vendor="docebo", operation_id="listEnrollments", status=200, count=1)

@@ -28,11 +28,18 @@ async function sim(method, path, body) {
   return data;
 }
 
-// Replace an element's content with a server-rendered fragment.
+// Replace an element's content with a server-rendered fragment, unless a newer request for
+// the same element was made meanwhile (its answer must not be overwritten by an older one).
+const latest = new WeakMap();
+
 async function fragment(element, path, params = {}) {
   const query = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== "" && v != null));
+  const mine = (latest.get(element) || 0) + 1;
+  latest.set(element, mine);
   const response = await fetch(`/_dashboard/partials/${path}?${query}`, { headers: headers() });
-  element.innerHTML = await response.text();
+  const html = await response.text();
+  if (latest.get(element) !== mine) return;
+  element.innerHTML = html;
   if (!response.ok) throw new Error(element.textContent.trim());
 }
 
@@ -270,7 +277,7 @@ async function loadWebhooks() {
   const tenant = encodeURIComponent($("#webhook-tenant").value);
   const [subs, deliveries] = await Promise.all([
     sim("GET", `/webhooks?tenant=${tenant}`),
-    sim("GET", `/webhooks/deliveries?tenant=${tenant}&limit=50`),
+    sim("GET", `/webhooks/deliveries?tenant=${tenant}&limit=20`),
   ]);
   $("#webhook-table tbody").replaceChildren(...subs.subscriptions.map((sub) => {
     const row = text("tr", undefined, { "data-subscription": sub.id });
@@ -396,6 +403,7 @@ $("#clone-form").addEventListener("submit", guard(async (event) => {
 const rateLimitForm = $("#rate-limit-form");
 if (rateLimitForm) rateLimitForm.addEventListener("submit", guard(async () => {
   for (const select of $$("select[data-rate-vendor]", rateLimitForm)) {
+    if (!select.value) continue;
     const result = await sim("PUT", `/vendors/${encodeURIComponent(select.dataset.rateVendor)}/rate-limit`, { profile: select.value });
     say(`${result.vendor}: rate-limit profile ${result.profile} now in force`);
   }

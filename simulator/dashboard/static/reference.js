@@ -30,3 +30,29 @@ for (const form of document.querySelectorAll("form.try")) {
     }
   });
 }
+
+// Vendors whose calls need a bearer token: obtain one with the demo credential, put it in every form.
+const tokenButton = document.getElementById("get-token");
+if (tokenButton) {
+  tokenButton.addEventListener("click", async () => {
+    const spec = JSON.parse(tokenButton.dataset.tokenRequest);
+    const status = document.getElementById("token-status");
+    const response = await fetch(`${base}${spec.path}`, {
+      method: "POST",
+      headers: { ...spec.headers, "Content-Type": spec.form ? "application/x-www-form-urlencoded" : "application/json" },
+      body: spec.form ? new URLSearchParams(spec.body).toString() : JSON.stringify(spec.body),
+    });
+    const answer = await response.json().catch(() => null);
+    const token = spec.field ? answer && answer[spec.field] : answer;
+    if (!response.ok || typeof token !== "string") {
+      status.textContent = `HTTP ${response.status}: no token`;
+      return;
+    }
+    for (const area of document.querySelectorAll("form.try textarea[name=headers]")) {
+      const headers = JSON.parse(area.value || "{}");
+      area.value = JSON.stringify({ ...spec.headers, ...headers, Authorization: `Bearer ${token}` });
+    }
+    status.textContent = "Token obtained: every form below sends it.";
+    status.dataset.ready = "true";
+  });
+}
