@@ -24,8 +24,18 @@ PATH = "/api/public/v1/training/enrollments/ac040000-0000-4000-8000-000000000002
 
 @pytest.mark.parametrize("n", range({n}))
 def test_read(n, {fixture}):
-    response = {fixture}.client.get({fixture}.url("msportal", PATH), headers={{"Authorization": "Bearer msp_acme_full"}})
+    url = {fixture}.url("msportal", PATH)
+    response = {fixture}.client.get(url, headers={{"Authorization": "Bearer msp_acme_full"}})
     assert response.status_code == 200
+"""
+
+BASELINE = """
+import pytest
+
+
+@pytest.mark.parametrize("n", range({n}))
+def test_nothing(n):
+    assert n >= 0
 """
 
 INTERCEPT = """
@@ -55,12 +65,32 @@ def run(project: Path, name: str, source: str) -> float:
     return float(found.group(1))
 
 
+def steady_live_ms(rounds: int = 50) -> float:
+    """The shared live server's cost per test once started: `fresh()` and one GET."""
+    import time
+
+    from simulator.testing.live import SharedServer
+
+    shared = SharedServer()
+    try:
+        headers = {"Authorization": "Bearer msp_acme_full"}
+        path = "/api/public/v1/training/enrollments/ac040000-0000-4000-8000-000000000002"
+        start = time.perf_counter()
+        for _ in range(rounds):
+            sim = shared.fresh()
+            assert sim.client.get(sim.url("msportal", path), headers=headers).status_code == 200
+        return (time.perf_counter() - start) / rounds * 1000
+    finally:
+        shared.close()
+
+
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 50
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp)
         (project / "pytest.ini").write_text("[pytest]\n")
         cases = {
+            "no simulator (pytest's own cost)": BASELINE.format(n=n),
             "lms_sim (in-process)": TEST.format(n=n, fixture="lms_sim"),
             "lms_sim_intercept (real URL, httpx)": INTERCEPT.format(n=n),
             "lms_sim_live (shared live server)": TEST.format(n=n, fixture="lms_sim_live"),
@@ -69,6 +99,7 @@ def main() -> None:
         for i, (label, source) in enumerate(cases.items()):
             seconds = run(project, f"case{i}", source)
             print(f"{label:40} {n} tests: {seconds:6.2f} s  ({seconds / n * 1000:6.1f} ms a test)")
+        print(f"steady state on the shared live server: {steady_live_ms():.1f} ms a test (restore + one GET)")
 
 
 if __name__ == "__main__":

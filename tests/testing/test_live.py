@@ -81,3 +81,59 @@ def test_async_client_in_process_and_live(
 
     assert asyncio.run(flow()) == (200, "in_progress")
     sim.assert_called(vendor="msportal", method="GET", count=5)
+
+
+def _patch_record(sim: ServerSimulator) -> None:
+    httpx.patch(sim.url("msportal", ENROLLMENT), json={"status": "completed"}, headers=AUTH)
+
+
+def _clone(sim: ServerSimulator) -> None:
+    sim.admin("POST", "/tenants", json={"from": "acme"})
+
+
+def _fault(sim: ServerSimulator) -> None:
+    sim.fault(vendor="msportal", status=503)
+
+
+def _subscribe(sim: ServerSimulator) -> None:
+    body = {"tenant": "acme", "kind": "assignment_subscription", "targetUrl": "http://127.0.0.1:9/h", "secret": "s"}
+    sim.admin("POST", "/webhooks", json=body)
+
+
+def _token(sim: ServerSimulator) -> None:
+    form = {"grant_type": "client_credentials", "client_id": "acme-client", "client_secret": "acme-secret"}
+    assert httpx.post(sim.url("docebo", "/oauth2/token"), data=form).status_code == 200
+
+
+def _advance(sim: ServerSimulator) -> None:
+    sim.advance(days=1)
+
+
+def _state(sim: ServerSimulator) -> tuple[object, ...]:
+    record = httpx.get(sim.url("msportal", ENROLLMENT), headers=AUTH).json()["data"]["status"]
+    tenants = len(sim.admin("GET", "/tenants")["tenants"])
+    faults = len(sim.admin("GET", "/faults")["faults"])
+    hooks = len(sim.admin("GET", "/webhooks", params={"tenant": "acme"})["subscriptions"])
+    return record, tenants, faults, hooks, sim.now()
+
+
+@pytest.mark.parametrize("change", [_patch_record, _clone, _fault, _subscribe, _token, _advance])
+def test_any_single_change_is_noticed_and_undone(shared: SharedServer, change: object) -> None:
+    sim = shared.fresh()
+    before = _state(sim)
+    assert not shared.writes.dirty  # reading changes nothing
+    change(sim)  # type: ignore[operator]
+    assert shared.writes.dirty
+    sim = shared.fresh()
+    assert sim.requests() == []
+    assert _state(sim)[:4] == before[:4]
+
+
+def test_a_test_that_only_reads_costs_one_journal_clear(shared: SharedServer) -> None:
+    sim = shared.fresh()
+    clock_before = sim.now()
+    for _ in range(3):
+        httpx.get(sim.url("msportal", ENROLLMENT), headers=AUTH)
+    assert not shared.writes.dirty and len(sim.requests()) == 3
+    sim = shared.fresh()
+    assert sim.requests() == [] and sim.now() == clock_before  # not even the clock moved
