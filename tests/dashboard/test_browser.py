@@ -277,3 +277,26 @@ def test_the_api_reference_works_offline_with_the_demo_credentials(lms_sim_live:
     assert fetched and all(url.startswith(sim.root_url) or url.startswith("data:") for url in fetched), fetched
     sim.assert_called(vendor="msportal", operation_id="listEnrollments", count=1)
     sim.assert_called(vendor="docebo", operation_id="listEnrollments", status=200, count=1)
+
+
+def test_every_state_changing_control_call_is_declared_json(lms_sim_live: ServerSimulator, page: Page) -> None:
+    sim = lms_sim_live
+    sent: list[tuple[str, str, str | None]] = []
+    page.on(
+        "request",
+        lambda r: sent.append((r.method, r.url, r.headers.get("content-type"))) if "/_sim/" in r.url else None,
+    )
+    page.goto(f"{sim.root_url}/#/controls")
+    page.locator("#snapshot-name").fill("demo")
+    page.get_by_role("button", name="Save snapshot").click()
+    page.get_by_role("button", name="Restore snapshot demo").click()
+    expect(page.locator("#status-message")).to_contain_text("Restored snapshot demo")
+    page.get_by_role("button", name="Delete snapshot demo").click()
+    page.locator("#fault-form").get_by_role("button", name="Add fault rule").click()
+    page.get_by_role("button", name="Remove fault rule 1").click()
+    expect(page.locator("#fault-table tbody tr")).to_have_count(0)
+    page.get_by_role("button", name="Reset").click()
+    expect(page.locator("#status-message")).to_contain_text("Reset all")
+    changing = [(m, u, t) for m, u, t in sent if m not in ("GET", "HEAD")]
+    assert len(changing) >= 6, sent
+    assert all(t == "application/json" for _, _, t in changing), changing

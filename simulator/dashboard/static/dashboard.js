@@ -18,9 +18,11 @@ function say(text, isError = false) {
   box.classList.toggle("error", isError);
 }
 
-// A call to the control API; throws with the API's own error message.
+// A call to the control API; throws with the API's own error message. State-changing calls
+// are always declared JSON (the control API refuses anything else: a cross-site form cannot send it).
 async function sim(method, path, body) {
-  const init = { method, headers: headers(body === undefined ? {} : { "Content-Type": "application/json" }) };
+  const changes = method !== "GET" && method !== "HEAD";
+  const init = { method, headers: headers(changes ? { "Content-Type": "application/json" } : {}) };
   if (body !== undefined) init.body = JSON.stringify(body);
   const response = await fetch(`/_sim${path}`, init);
   const data = await response.json().catch(() => ({}));
