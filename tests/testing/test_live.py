@@ -137,3 +137,22 @@ def test_a_test_that_only_reads_costs_one_journal_clear(shared: SharedServer) ->
     assert not shared.writes.dirty and len(sim.requests()) == 3
     sim = shared.fresh()
     assert sim.requests() == [] and sim.now() == clock_before  # not even the clock moved
+
+
+def test_every_state_changing_control_call_is_declared_json(lms_sim: InProcessSimulator) -> None:
+    sent: list[httpx.Request] = []
+    lms_sim.client.event_hooks["request"].append(sent.append)
+    lms_sim.fault(vendor="msportal", status=503)
+    lms_sim.clear_faults()
+    lms_sim.advance(days=1)
+    lms_sim.freeze()
+    lms_sim.snapshot("s")
+    lms_sim.restore("s")
+    lms_sim.clear_requests()
+    lms_sim.reset()
+    lms_sim.assert_not_called(vendor="absorb")
+    changing = [r for r in sent if r.method not in ("GET", "HEAD")]
+    assert len(changing) == 9
+    assert all(r.headers.get("content-type") == "application/json" for r in changing), [
+        (r.method, r.url.path, r.headers.get("content-type")) for r in changing
+    ]
