@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import uvicorn
 
-from simulator.contract import ContractReport
+from simulator.contract.report import ContractReport
 from simulator.testing.harness import free_port
 
 DEEP_REPORTS: list[ContractReport] = []

@@ -212,3 +212,50 @@ def test_demo_auth_for_absorb_authenticates_first() -> None:
         assert r.status_code == 200, r.text
     finally:
         sim.close()
+
+
+def test_a_server_that_is_not_there_is_one_line_at_once(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run_cli(capsys, "--vendor", "msportal", "--base-url", "http://127.0.0.1:9/msportal", "--auth", "demo")
+    assert code == 2, out
+    assert "cannot reach http://127.0.0.1:9/msportal" in out
+    assert len(out.strip().splitlines()) == 1 and "Traceback" not in out
+
+
+@pytest.mark.server
+def test_a_base_url_without_the_vendor_prefix_gets_a_hint(
+    live_sim: ServerSimulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = run_cli(capsys, "--vendor", "absorb", "--base-url", live_sim.root_url, "--auth", "demo", *QUICK)
+    assert code == 2, out
+    assert f"pass --base-url {live_sim.root_url}/absorb" in out and len(out.strip().splitlines()) == 1
+
+
+@pytest.mark.server
+def test_an_admin_run_leaves_the_server_as_it_found_it(
+    live_sim: ServerSimulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    control = f"{live_sim.root_url}/_sim"
+    mine = {"vendor": "docebo", "path": "/nowhere/*", "status": 503, "times": 1}
+    assert httpx.post(f"{control}/faults", json=mine).status_code == 201
+    before = [
+        {k: v for k, v in f.items() if k not in ("id", "createdAt")}
+        for f in httpx.get(f"{control}/faults").json()["faults"]
+    ]
+    snapshots = httpx.get(f"{control}/snapshots").json()["snapshots"]
+    code, out = run_cli(
+        capsys, "--vendor", "admin", "--base-url", control, "--phases", "fuzzing,stateful", "--max-examples", "5"
+    )
+    assert "server restored after the run" in out, out
+    after = [
+        {k: v for k, v in f.items() if k not in ("id", "createdAt")}
+        for f in httpx.get(f"{control}/faults").json()["faults"]
+    ]
+    assert after == before, "the fuzzed fault rules must be gone and ours back"
+    assert httpx.get(f"{control}/snapshots").json()["snapshots"] == snapshots
+    demo = httpx.get(f"{control}/vendors").json()["vendors"]
+    msportal = next(v for v in demo if v["name"] == "msportal")["credentials"][0]["values"]
+    assert (
+        httpx.get(live_sim.base_url("msportal") + "/api/public/v1/training/courses", headers=msportal).status_code
+        == 200
+    )
+    httpx.delete(f"{control}/faults")
