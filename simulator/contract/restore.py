@@ -32,7 +32,7 @@ class ControlState:
     subscriptions: dict[str, set[str]] = field(default_factory=dict)  # tenant -> subscription ids
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self.client.request(method, self.root + path, headers=self.headers, timeout=30, **kwargs)
+        response = self.client.request(method, self.root + path, headers=self.headers, **kwargs)
         if response.status_code >= 300:
             raise RestoreError(f"{method} {self.root}{path} answered {response.status_code}: {response.text[:200]}")
         return response.json()

@@ -245,7 +245,7 @@ def test_an_admin_run_leaves_the_server_as_it_found_it(
     code, out = run_cli(
         capsys, "--vendor", "admin", "--base-url", control, "--phases", "fuzzing,stateful", "--max-examples", "5"
     )
-    assert "server restored after the run" in out, out
+    assert code == 0 and "server restored after the run" in out, out
     after = [
         {k: v for k, v in f.items() if k not in ("id", "createdAt")}
         for f in httpx.get(f"{control}/faults").json()["faults"]
