@@ -12,8 +12,6 @@ from typing import Any
 
 import schemathesis
 from schemathesis.config import HealthCheck
-from schemathesis.config._operations import OperationConfig, OperationsConfig
-from schemathesis.config._phases import InferenceAlgorithm, InferenceConfig
 from schemathesis.engine import events, from_schema
 from schemathesis.engine.recorder import ScenarioRecorder
 from schemathesis.generation import GenerationMode
@@ -23,6 +21,7 @@ from simulator.contract import body_status, coverage, reproduce
 from simulator.contract.rejections import schema_valid_rejections
 from simulator.contract.report import ContractReport, Failure
 from simulator.contract.restore import ControlState
+from simulator.contract.schema_config import accept_declared_rejections, follow_declared_links
 from simulator.contract.targets import ADMIN, ALL_MODES, ALL_PHASES, Target
 from simulator.core.spec import load_spec, operations
 
@@ -42,6 +41,7 @@ class ContractOptions:
     modes: tuple[str, ...] = ALL_MODES
     read_only: bool = False  # GET operations only: safe against a real tenant
     request_timeout: float = 30.0
+    stateful_steps: int = 14  # most calls in one stateful scenario
 
 
 # Checks that tell a rejection from an acceptance by the HTTP status alone.
@@ -98,12 +98,12 @@ def load_schema(options: ContractOptions) -> BaseSchema:
     )
     config.seed = options.seed
     config.phases.update(phases=list(options.phases))
-    # The stateful phase follows the links the spec declares (and Location headers). Schemathesis's
-    # dependency analysis would add hundreds of guessed links (about 700 for Absorb) among which
-    # the declared ones, the vendor's real workflows, are rarely drawn.
-    config.phases.stateful.inference = InferenceConfig(algorithms=[InferenceAlgorithm.LOCATION_HEADERS.value])
+    follow_declared_links(config)
+    # Enrol -> read -> start -> finish -> unenroll is five steps after the call that found the
+    # ids: Schemathesis's default of 6 steps a scenario rarely gets there.
+    config.phases.stateful.max_steps = options.stateful_steps
     config.checks.update(included_check_names=["all"], excluded_check_names=list(blind_checks(target)) or None)
-    _accept_declared_rejections(config, target)
+    accept_declared_rejections(config, load_spec(target.spec_file))
     # Unknown query parameters are ignored by the vendors (and recorded as warnings by the
     # simulator), so generating them would only test what no contract says.
     config.generation.update(
@@ -112,23 +112,6 @@ def load_schema(options: ContractOptions) -> BaseSchema:
         allow_extra_parameters=False,
     )
     return schema
-
-
-def _accept_declared_rejections(config: Any, target: Target) -> None:
-    """positive_data_acceptance also accepts, per operation, the statuses the spec declares in
-    `x-schema-valid-rejections` (see rejections.py); every other check and operation is unchanged."""
-    accepted = list(config.checks.positive_data_acceptance.expected_statuses)
-    extra = [
-        OperationConfig.from_dict(
-            {
-                "include-operation-id": operation_id,
-                "checks": {"positive_data_acceptance": {"expected-statuses": [*accepted, *sorted(declared)]}},
-            }
-        )
-        for operation_id, declared in schema_valid_rejections(load_spec(target.spec_file)).items()
-    ]
-    if extra:
-        config.operations = OperationsConfig(operations=[*config.operations.operations, *extra])
 
 
 def left_out(options: ContractOptions) -> set[str]:
