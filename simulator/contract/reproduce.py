@@ -13,7 +13,7 @@ import shlex
 from collections.abc import Iterable, Mapping
 
 # Headers curl sets by itself or that only describe the test harness.
-NOISE = {"user-agent", "accept-encoding", "connection", "content-length", "host", "x-schemathesis-test-case-id"}
+NOISE = {"user-agent", "accept-encoding", "connection", "content-length", "host", "x-schemathesis-testcaseid"}
 ALWAYS_SECRET = {"authorization", "cookie", "x-api-key", "api_key", "apikey", "x-admin-token"}
 
 

@@ -16,6 +16,7 @@ def test_body_is_included_and_secrets_are_fillable_placeholders() -> None:
             "x-api-key": ["acme-private-key"],
             "x-api-version": ["2"],
             "User-Agent": ["schemathesis/4"],
+            "X-Schemathesis-TestCaseId": ["ZSHf61"],
             "Content-Type": ["application/json"],
         },
         b'{"courseId": "c1", "note": "it\'s"}',
@@ -25,7 +26,7 @@ def test_body_is_included_and_secrets_are_fillable_placeholders() -> None:
     words = shlex.split(command)  # the shell keeps "$LMS_SIM_TOKEN" for the user to fill
     assert words[:4] == ["curl", "-X", "POST", "http://127.0.0.1:8000/absorb/users/u1/enrollments"]
     assert "Authorization: Bearer $LMS_SIM_TOKEN" in words and "x-api-key: $LMS_SIM_X_API_KEY" in words
-    assert "x-api-version: 2" in words and not any(w.startswith("User-Agent") for w in words)
+    assert "x-api-version: 2" in words and not any(w.startswith(("User-Agent", "X-Schemathesis")) for w in words)
     assert words[-2:] == ["--data-binary", '{"courseId": "c1", "note": "it\'s"}']
 
 
