@@ -18,6 +18,7 @@ from schemathesis.generation import GenerationMode
 from schemathesis.schemas import BaseSchema
 
 from simulator.contract import body_status, coverage, reproduce
+from simulator.contract.aim import aim_stateful_calls
 from simulator.contract.rejections import schema_valid_rejections
 from simulator.contract.report import ContractReport, Failure
 from simulator.contract.restore import ControlState
@@ -99,6 +100,7 @@ def load_schema(options: ContractOptions) -> BaseSchema:
     config.seed = options.seed
     config.phases.update(phases=list(options.phases))
     follow_declared_links(config)
+    aim_stateful_calls(schema)
     # Enrol -> read -> start -> finish -> unenroll is five steps after the call that found the
     # ids: Schemathesis's default of 6 steps a scenario rarely gets there.
     config.phases.stateful.max_steps = options.stateful_steps
