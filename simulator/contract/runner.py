@@ -200,8 +200,8 @@ def _run(options: ContractOptions) -> ContractReport:
     if report.cases and limited / report.cases > RATE_LIMITED_SHARE:
         report.notes.append(
             f"{limited} of {report.cases} cases were answered 429 (the server's rate limit): most of this run "
-            "measured the limit, not the API; lift it for the run's key (e.g. `lms-sim serve --option "
-            f"{options.target.name}.rate_limit_per_minute=0`) or lower --max-examples"
+            "measured the limit, not the API; lower --max-examples, or start the simulator with the vendor's "
+            "rate limit off (e.g. `lms-sim serve --option msportal.rate_limit_per_minute=0`)"
         )
     return report
 

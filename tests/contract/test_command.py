@@ -259,3 +259,42 @@ def test_an_admin_run_leaves_the_server_as_it_found_it(
         == 200
     )
     httpx.delete(f"{control}/faults")
+
+
+def test_the_subcommand_is_built_without_schemathesis() -> None:
+    # `lms-sim --help` must work on the runtime dependencies alone: building the `contract`
+    # subcommand imports neither Schemathesis nor httpx.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "for name in ('schemathesis', 'hypothesis'):\n"
+        "    sys.modules[name] = None\n"
+        "from simulator.cli import main\n"
+        "try:\n"
+        "    main(['contract', '--help'])\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        "assert not [m for m in sys.modules if m.startswith(('httpx', 'schemathesis.'))]\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "--max-examples" in done.stdout
+
+
+def test_a_run_dominated_by_the_rate_limit_says_so() -> None:
+    from simulator.contract.runner import ContractOptions, run_contract
+    from simulator.contract.targets import find_target
+    from simulator.testing.harness import test_settings
+
+    sim = InProcessSimulator(test_settings(vendor_options={"msportal": {"rate_limit_per_minute": 3}}), frozen=True)
+    try:
+        target = find_target("msportal")
+        options = ContractOptions(target=target, app=sim.app, phases=("fuzzing",), max_examples=5, seed=7)
+        options.headers = {"Authorization": "Bearer msp_acme_full"}
+        report = run_contract(options)
+    finally:
+        sim.close()
+    assert any("answered 429 (the server's rate limit)" in note for note in report.notes), report.summary()
+    assert "NOTE" in report.summary()
