@@ -37,7 +37,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="demo[:TENANT] | bearer:TOKEN | basic:USER:PASS",
         help="credentials; 'demo' uses the vendor's demo credential from the server's /_sim/vendors",
     )
-    parser.add_argument("--max-examples", type=int, default=20, help="generated cases per operation and phase")
+    parser.add_argument(
+        "--max-examples",
+        type=int,
+        default=20,
+        help="generated cases per operation and phase; the stateful phase runs 3 scenarios per example (default 20)",
+    )
     parser.add_argument(
         "--read-only", action="store_true", help="only GET operations that change nothing (safe against a real tenant)"
     )

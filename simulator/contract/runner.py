@@ -104,6 +104,9 @@ def load_schema(options: ContractOptions) -> BaseSchema:
     # Enrol -> read -> start -> finish -> unenroll is five steps after the call that found the
     # ids: Schemathesis's default of 6 steps a scenario rarely gets there.
     config.phases.stateful.max_steps = options.stateful_steps
+    # A scenario is a whole workflow, not one case: the stateful phase runs STATEFUL_SCENARIOS
+    # of them per --max-examples, which is what reaches the links past the first step.
+    config.phases.stateful.generation.update(max_examples=options.max_examples * STATEFUL_SCENARIOS)
     config.checks.update(included_check_names=["all"], excluded_check_names=list(blind_checks(target)) or None)
     accept_declared_rejections(config, load_spec(target.spec_file))
     # Unknown query parameters are ignored by the vendors (and recorded as warnings by the
@@ -132,6 +135,7 @@ def secret_headers(target: Target) -> set[str]:
     return {str(s["name"]) for s in schemes.values() if s.get("type") == "apiKey" and s.get("in") == "header"}
 
 
+STATEFUL_SCENARIOS = 3
 # A run where more than this share of answers were 429 mostly measured the rate limit.
 RATE_LIMITED_SHARE = 0.1
 
