@@ -32,7 +32,12 @@ class ControlState:
     subscriptions: dict[str, set[str]] = field(default_factory=dict)  # tenant -> subscription ids
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self.client.request(method, self.root + path, headers=self.headers, **kwargs)
+        headers = dict(self.headers)
+        if method != "GET":
+            # Every state-changing control call is declared JSON, even without a body: the control
+            # API refuses anything else, so a cross-site form cannot reset a developer's simulator.
+            headers["Content-Type"] = "application/json"
+        response = self.client.request(method, self.root + path, headers=headers, **kwargs)
         if response.status_code >= 300:
             raise RestoreError(f"{method} {self.root}{path} answered {response.status_code}: {response.text[:200]}")
         return response.json()

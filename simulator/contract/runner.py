@@ -91,7 +91,7 @@ def load_schema(options: ContractOptions) -> BaseSchema:
             schema = schema.exclude(operation_id=operation_id)
     config = schema.config
     config.update(
-        headers=dict(options.headers) or None,
+        headers={**dict(target.headers), **options.headers} or None,
         basic_auth=options.basic_auth,
         request_timeout=options.request_timeout,
         # Generated data is arbitrary by design; Hypothesis's "too slow / filtered too much" are not defects.
@@ -148,14 +148,14 @@ def run_contract(options: ContractOptions) -> ContractReport:
     if options.target.name != ADMIN or options.read_only:
         return _run(options)
     control = _control_state(options)
-    control.take()
     try:
-        report = _run(options)
-    finally:
+        control.take()
         try:
-            done = control.restore()
+            report = _run(options)
         finally:
-            control.client.close()
+            done = control.restore()
+    finally:
+        control.client.close()
     report.notes.append("server restored after the run: " + "; ".join(done))
     return report
 
