@@ -8,7 +8,7 @@ TEST_STAMP := $(VENV)/.installed-test
 # The dashboard's browser tests drive Debian's chromium through Playwright (never Playwright's own download).
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install install-test browser run test lint contract bench soak clean screenshots postgres postgres-stop
+.PHONY: install install-test browser run test lint smoke contract bench soak clean screenshots postgres postgres-stop
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found (Python 3.11+ is required; set PYTHON=...)"; exit 2; }
@@ -38,10 +38,16 @@ run: $(STAMP)
 # The database tests also run on PostgreSQL: .ci/postgres installs and starts a private
 # server on loopback (LMS_SIM_TEST_PG_URL picks another; LMS_SIM_TEST_PG=off skips them).
 # If it cannot start, the suite still runs and those tests fail, saying why.
-test: $(TEST_STAMP) $(CHROMIUM) lint
+# First the wheel smoke test (what a new user installs, served from outside the checkout).
+test: $(TEST_STAMP) $(CHROMIUM) lint smoke
 	@if [ "$${LMS_SIM_TEST_PG:-}" = off ] || [ -n "$${LMS_SIM_TEST_PG_URL:-}" ]; then $(BIN)/pytest; \
 	else url=$$(bash .ci/postgres start) || echo "PostgreSQL could not be started: its tests will fail" >&2; \
 	LMS_SIM_TEST_PG_URL=$$url $(BIN)/pytest; fi
+
+# Build the wheel, install it alone into a fresh venv, and from a temporary folder: --help,
+# specs, serve --port 0 with one authenticated call per vendor, contract, the pytest plugin.
+smoke: $(PY)
+	$(PY) .ci/wheel_smoke.py
 
 postgres:
 	@bash .ci/postgres start
@@ -54,8 +60,8 @@ screenshots: $(TEST_STAMP) $(CHROMIUM)
 	$(PY) -m simulator.dashboard.screenshots docs/screenshots
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check simulator tests bench
-	$(BIN)/ruff format --check simulator tests bench
+	$(BIN)/ruff check simulator tests bench .ci/wheel_smoke.py
+	$(BIN)/ruff format --check simulator tests bench .ci/wheel_smoke.py
 	$(BIN)/mypy --strict simulator
 
 # Every spec, every Schemathesis phase and check, both modes, fixed seed, in-process and live;

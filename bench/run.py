@@ -267,7 +267,7 @@ def main() -> None:
             with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
                 for _ in range(20):
                     start = time.perf_counter()
-                    client.post("/_sim/reset").raise_for_status()
+                    client.post("/_sim/reset", headers={"Content-Type": "application/json"}).raise_for_status()
                     resets.append((time.perf_counter() - start) * 1000)
             figures.append(
                 ("POST /_sim/reset (demo fixtures), median of 20", f"{statistics.median(resets):.1f} ms", "<= 50 ms")

@@ -434,7 +434,9 @@ class Figures:
 
 
 def soak_phase(server: Server, plan: Plan, args: argparse.Namespace, figures: Figures) -> Tally:
-    httpx.delete(f"{server.url}/_sim/requests", timeout=60).raise_for_status()
+    httpx.delete(
+        f"{server.url}/_sim/requests", headers={"Content-Type": "application/json"}, timeout=60
+    ).raise_for_status()
     before = counts(server.db)
     tally = Tally()
     started = time.monotonic()

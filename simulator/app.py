@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from simulator.admin.service import build_admin
 from simulator.core.pipeline import ServiceApp
 from simulator.dashboard.views import build_routes as dashboard_routes
+from simulator.guards import Guards
 from simulator.runtime import Runtime
 from simulator.settings import Settings
 
@@ -60,6 +61,7 @@ def create_app(
     app = Starlette(routes=dashboard_routes(runtime, index), lifespan=lifespan)
     app.state.runtime = runtime
     app.add_middleware(PrefixDispatch, services=services)
+    app.add_middleware(Guards, settings=runtime.settings)
     return app
 
 
@@ -85,44 +87,6 @@ class PrefixDispatch:
                 await service({**scope, "root_path": root, "path": root + path[len(name) + 1 :]}, receive, send)
                 return
         await self.app(scope, receive, send)
-
-
-def serve_with_vendor_ports(settings: Settings) -> None:
-    """Serve the app on its port and each named vendor at the root of its own port, in one process."""
-    import asyncio
-
-    import uvicorn
-
-    app = create_app(settings, bootstrap=False)
-    runtime: Runtime = app.state.runtime
-    from simulator.cli import KEEP_ALIVE_SECONDS
-
-    configs = [
-        uvicorn.Config(
-            app,
-            host=settings.host,
-            port=settings.port,
-            log_level=settings.log_level,
-            timeout_keep_alive=KEEP_ALIVE_SECONDS,
-        )
-    ]
-    for name, port in settings.vendor_ports.items():
-        vendor_app = ServiceApp(runtime, runtime.vendors[name])
-        configs.append(
-            uvicorn.Config(
-                vendor_app,
-                host=settings.host,
-                port=port,
-                log_level=settings.log_level,
-                lifespan="off",
-                timeout_keep_alive=KEEP_ALIVE_SECONDS,
-            )
-        )
-
-    async def serve_all() -> None:
-        await asyncio.gather(*(uvicorn.Server(config).serve() for config in configs))
-
-    asyncio.run(serve_all())
 
 
 def settings_to_env(settings: Settings) -> str:

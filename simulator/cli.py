@@ -1,91 +1,180 @@
-"""`lms-sim`: serve the simulator, list or export its specs.
+"""`lms-sim`: serve the simulator, list or export its specs, generate data, run contract tests.
 
-Bad flags, an unreadable fixture file or an unusable database give a one-line error
-and exit code 2, never a traceback.
+Bad flags, an unreadable fixture file, a taken port or an unusable database give a one-line
+error and exit code 2, never a traceback. Every option can also be set by the environment
+variable its help names. Nothing heavy is imported to parse the command line: each command
+imports what it needs, so `lms-sim --help` runs on the runtime dependencies alone.
 """
 
 from __future__ import annotations
 
 import argparse
-import ipaddress
-import logging
 import os
 import shutil
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 from simulator import __version__
 from simulator.settings import DEFAULT_DB, DEFAULT_FIXTURES, Settings
+from simulator.usage import UsageError
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+TRUE_WORDS = ("1", "true", "yes", "on")
+CONTRACT_HELP = "run Schemathesis against a running simulator (lms-sim contract --help for its options)"
+
+__all__ = ["UsageError", "main"]
 
 
-class UsageError(Exception):
-    """A problem with what the user asked for: reported in one line, exit code 2."""
+def _option(
+    parser: argparse.ArgumentParser,
+    flag: str,
+    env: str | None,
+    help: str,
+    *,
+    default: Any = None,
+    shown_default: str | None = None,
+    **kwargs: Any,
+) -> None:
+    """Add `flag`, taking its default from `env` when set, with both named in its help.
+
+    `shown_default` replaces the default in the help (a secret's value is never printed).
+    """
+    notes = []
+    if shown_default is None:
+        shown_default = "off" if kwargs.get("action") == "store_true" else "none" if default in (None, []) else default
+    notes.append(f"default: {shown_default}")
+    if env:
+        notes.append(f"env {env}")
+        if env in os.environ:
+            raw = os.environ[env]
+            if kwargs.get("action") == "store_true":
+                default = raw.lower() in TRUE_WORDS
+            elif kwargs.get("action") == "append":
+                default = _env_list(env)
+            else:
+                default = raw  # argparse converts a string default with the option's type
+    parser.add_argument(flag, default=default, help=f"{help} ({'; '.join(notes)})" if notes else help, **kwargs)
 
 
-def _parser() -> argparse.ArgumentParser:
+def _serve_parser(commands: Any) -> None:
+    serve = commands.add_parser("serve", help="serve every vendor over HTTP")
+    _option(serve, "--host", "LMS_SIM_HOST", "address to listen on", default="127.0.0.1")
+    _option(serve, "--port", "LMS_SIM_PORT", "port to listen on; 0 picks a free one", default=8000, type=int)
+    _option(serve, "--db", "LMS_SIM_DB", "SQLite file or SQLAlchemy URL", default=DEFAULT_DB)
+    _option(
+        serve,
+        "--fixtures",
+        "LMS_SIM_FIXTURES",
+        "fixture file or folder loaded into an empty database; 'none' starts empty",
+        shown_default="the bundled demo fixtures",
+    )
+    _option(serve, "--fresh", "LMS_SIM_FRESH", "drop the stored state and load the fixtures", action="store_true")
+    _option(serve, "--seed", "LMS_SIM_SEED", "seed of generated ids and fault probabilities", default=0, type=int)
+    _option(serve, "--workers", "LMS_SIM_WORKERS", "worker processes", default=1, type=int)
+    _option(serve, "--log-level", "LMS_SIM_LOG_LEVEL", "log level", default="warning", choices=LOG_LEVELS)
+    _option(
+        serve,
+        "--admin-token",
+        "LMS_SIM_ADMIN_TOKEN",
+        "require 'Authorization: Bearer TOKEN' on /_sim and the dashboard",
+        shown_default="none",
+    )
+    _option(
+        serve,
+        "--webhook-allow",
+        "LMS_SIM_WEBHOOK_ALLOW",
+        "also deliver webhooks to this host beyond loopback ('*': anywhere; repeatable; the variable: a list)",
+        default=[],
+        action="append",
+        metavar="HOST[:PORT]",
+    )
+    _option(
+        serve,
+        "--allow-host",
+        "LMS_SIM_ALLOW_HOSTS",
+        "on loopback, also answer /_sim and the dashboard under this Host name ('*': any; repeatable)",
+        default=[],
+        action="append",
+        metavar="NAME",
+    )
+    _option(
+        serve,
+        "--validate-responses",
+        "LMS_SIM_VALIDATE_RESPONSES",
+        "check every response against its spec",
+        action="store_true",
+    )
+    _option(
+        serve,
+        "--contract-mode",
+        "LMS_SIM_CONTRACT_MODE",
+        "strict: refuse requests that break the spec; lax: record them and answer",
+        default="strict",
+        choices=("strict", "lax"),
+    )
+    _option(
+        serve,
+        "--option",
+        "LMS_SIM_OPTIONS",
+        "a vendor option, e.g. msportal.rate_limit_per_minute=60 (repeatable; the variable: a list)",
+        default=[],
+        action="append",
+        metavar="VENDOR.NAME=VALUE",
+    )
+    _option(
+        serve,
+        "--vendor-port",
+        "LMS_SIM_VENDOR_PORTS",
+        "also serve a vendor at the root path of its own port (repeatable; the variable: a list)",
+        default=[],
+        action="append",
+        metavar="VENDOR=PORT",
+    )
+
+
+def _parser(*, with_contract: bool = False) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lms-sim", description="Offline simulator of LMS enrollment APIs.")
     parser.add_argument("--version", action="version", version=f"lms-sim {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-
-    serve = commands.add_parser("serve", help="serve every vendor over HTTP")
-    serve.add_argument("--host", default=os.environ.get("LMS_SIM_HOST", "127.0.0.1"))
-    serve.add_argument("--port", type=int, default=int(os.environ.get("LMS_SIM_PORT", "8000")))
-    serve.add_argument("--db", default=os.environ.get("LMS_SIM_DB", DEFAULT_DB), help="SQLite path or SQLAlchemy URL")
-    serve.add_argument(
-        "--fixtures",
-        default=os.environ.get("LMS_SIM_FIXTURES", str(DEFAULT_FIXTURES)),
-        help="fixture file or folder ('none' for an empty start)",
-    )
-    serve.add_argument("--fresh", action="store_true", help="drop the stored state and reload the fixtures")
-    serve.add_argument("--seed", type=int, default=int(os.environ.get("LMS_SIM_SEED", "0")))
-    serve.add_argument("--workers", type=int, default=1)
-    serve.add_argument("--log-level", choices=LOG_LEVELS, default="warning")
-    serve.add_argument(
-        "--admin-token", default=os.environ.get("LMS_SIM_ADMIN_TOKEN"), help="require this bearer token on /_sim"
-    )
-    serve.add_argument("--validate-responses", action="store_true", help="check every response against its spec")
-    serve.add_argument("--contract-mode", choices=("strict", "lax"), default="strict")
-    serve.add_argument(
-        "--option",
-        action="append",
-        default=[],
-        metavar="VENDOR.NAME=VALUE",
-        help="a vendor option, e.g. msportal.rate_limit_per_minute=60",
-    )
-
-    serve.add_argument(
-        "--vendor-port",
-        action="append",
-        default=[],
-        metavar="VENDOR=PORT",
-        help="also serve a vendor at the root path of its own port (repeatable)",
-    )
+    _serve_parser(commands)
 
     for name, verb in (("export", "write the whole state to"), ("import", "replace the whole state with")):
         command = commands.add_parser(name, help=f"{verb} a JSON file")
         command.add_argument("file")
-        command.add_argument("--db", default=os.environ.get("LMS_SIM_DB", DEFAULT_DB))
+        _option(command, "--db", "LMS_SIM_DB", "SQLite file or SQLAlchemy URL", default=DEFAULT_DB)
 
     generate = commands.add_parser("generate", help="write a large generated fixture document (tenants t1..tN)")
-    generate.add_argument("--tenants", type=int, default=1)
-    generate.add_argument("--users", type=int, default=100, help="users per tenant and vendor")
-    generate.add_argument("--courses", type=int, default=10, help="courses (classes, contents) per tenant and vendor")
-    generate.add_argument("--seed", type=int, default=0, help="the same seed writes the same file")
-    generate.add_argument("--out", required=True, help="FILE.json (fast) or FILE.yaml")
+    generate.add_argument("--tenants", type=int, default=1, help="tenants (default: 1)")
+    generate.add_argument("--users", type=int, default=100, help="users per tenant and vendor (default: 100)")
+    generate.add_argument(
+        "--courses", type=int, default=10, help="courses (classes, contents) per tenant and vendor (default: 10)"
+    )
+    generate.add_argument("--seed", type=int, default=0, help="the same seed writes the same file (default: 0)")
+    generate.add_argument("--out", required=True, help="FILE.json (fast to load) or FILE.yaml")
     generate.add_argument("--vendors", help="comma-separated vendor names (default: every vendor)")
     generate.add_argument("--progress", action="store_true", help="show the progress bar even when not a terminal")
 
     specs = commands.add_parser("specs", help="list the bundled OpenAPI specs, or export them")
     specs.add_argument("--export", metavar="DIR", help="copy the specs into DIR")
 
-    from simulator.contract.command import add_parser as add_contract_parser
-
-    add_contract_parser(commands)
+    if with_contract:
+        # Imported only for `lms-sim contract`: it brings Schemathesis, which serving never needs.
+        try:
+            from simulator.contract.command import add_parser as add_contract_parser
+        except ModuleNotFoundError as exc:
+            fail(f"lms-sim contract needs {exc.name}, which this installation lacks: pip install lms-simulator")
+        add_contract_parser(commands)
+    else:
+        commands.add_parser("contract", help=CONTRACT_HELP, add_help=False)
     return parser
+
+
+def _env_list(name: str) -> list[str]:
+    """A repeatable option's values from its variable: separated by spaces or commas."""
+    return [item for item in os.environ.get(name, "").replace(",", " ").split() if item]
 
 
 def parse_options(values: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -108,20 +197,20 @@ def parse_vendor_ports(values: Sequence[str]) -> dict[str, int]:
     out = {}
     for item in values:
         vendor, sep, port = item.partition("=")
-        if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        if not sep or not port.isdigit() or not 0 <= int(port) < 65536:
             raise UsageError(f"--vendor-port takes VENDOR=PORT, got {item!r}")
         out[vendor] = int(port)
     return out
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    fixtures: Path | None = None
-    if args.fixtures.lower() != "none":
-        fixtures = Path(args.fixtures)
-        if not fixtures.exists():
-            raise UsageError(f"fixtures not found: {fixtures}")
-    if not 0 < args.port < 65536:
-        raise UsageError(f"--port must be between 1 and 65535, got {args.port}")
+    fixtures: Path | None = DEFAULT_FIXTURES
+    if args.fixtures is not None:
+        fixtures = None if args.fixtures.lower() == "none" else Path(args.fixtures)
+    if fixtures is not None and not fixtures.exists():
+        raise UsageError(f"fixtures not found: {fixtures}")
+    if not 0 <= args.port < 65536:
+        raise UsageError(f"--port must be between 0 and 65535, got {args.port}")
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
     return Settings(
@@ -138,76 +227,9 @@ def settings_from(args: argparse.Namespace) -> Settings:
         contract_mode=args.contract_mode,
         vendor_options=parse_options(args.option),
         vendor_ports=parse_vendor_ports(args.vendor_port),
+        webhook_allow=list(args.webhook_allow),
+        allowed_hosts=list(args.allow_host),
     )
-
-
-def is_loopback(host: str) -> bool:
-    """Whether only this machine can reach `host` (127.0.0.0/8, ::1, localhost)."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False  # a host name: it may resolve to anything
-
-
-def serve(settings: Settings) -> None:
-    import uvicorn
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from simulator.app import SETTINGS_ENV, settings_to_env
-    from simulator.core.fixtures import FixtureError
-    from simulator.runtime import Runtime
-
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    if "://" not in settings.db:
-        Path(settings.db).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    try:
-        runtime = Runtime(settings)
-        runtime.bootstrap()
-        runtime.db.dispose()
-    except FixtureError as exc:
-        raise UsageError(f"invalid fixtures: {exc}") from exc
-    except (SQLAlchemyError, OSError, ModuleNotFoundError) as exc:
-        raise UsageError(f"cannot use the database {settings.db!r}: {str(exc).splitlines()[0]}") from exc
-    if not is_loopback(settings.host) and not settings.admin_token:
-        print(
-            f"warning: serving on {settings.host} without --admin-token: anyone who can reach it can reset it",
-            file=sys.stderr,
-        )
-    unknown = sorted(set(settings.vendor_ports) - set(runtime.vendors))
-    if unknown:
-        raise UsageError(f"--vendor-port names unknown vendors: {', '.join(unknown)}")
-    if settings.vendor_ports and settings.workers > 1:
-        raise UsageError("--vendor-port serves from one process: use it with --workers 1")
-    os.environ[SETTINGS_ENV] = settings_to_env(settings)
-    vendors = ", ".join(sorted(runtime.vendors))
-    print(
-        f"lms-sim {__version__} on http://{settings.host}:{settings.port}  (vendors: {vendors}; admin: /_sim)",
-        flush=True,
-    )
-    if settings.vendor_ports:
-        from simulator.app import serve_with_vendor_ports
-
-        serve_with_vendor_ports(settings)
-        return
-    uvicorn.run(
-        "simulator.app:app_from_env",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        log_level=settings.log_level,
-        access_log=settings.log_level in ("info", "debug"),
-        timeout_keep_alive=KEEP_ALIVE_SECONDS,
-    )
-
-
-# How long an idle keep-alive connection stays open. Uvicorn's default (5 s) makes pooled
-# clients race the close: a request sent on a connection the server is just closing gets no
-# answer, and clients do not retry a POST. The vendors' APIs sit behind load balancers that
-# keep idle connections for about a minute.
-KEEP_ALIVE_SECONDS = 60
 
 
 def export_state(db: str, file: str) -> None:
@@ -220,12 +242,27 @@ def export_state(db: str, file: str) -> None:
         # fixture data, listed at /_sim/vendors), so the file is written readable by its owner only.
         blob = snapshots.capture(session, leave_out=snapshots.issued_secret_tables())
     try:
-        target = Path(file)
-        target.touch(mode=0o600, exist_ok=True)
-        target.write_bytes(blob)
+        write_private(Path(file), blob)
     except OSError as exc:
         raise UsageError(f"cannot write {file}: {exc.strerror}") from exc
     print(f"exported the state of {database.url} to {file} ({len(blob):,} bytes; issued tokens left out)")
+
+
+def write_private(target: Path, data: bytes) -> None:
+    """Write `data` to `target`, readable by its owner only, whatever was there before.
+
+    Through a new file created 0600 in the same folder and renamed into place: writing into
+    an existing file would keep its mode (often 0644), and a reader never sees half a file."""
+    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:  # mkstemp creates the file 0600
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def import_state(db: str, file: str) -> None:
@@ -270,6 +307,8 @@ def specs(export: str | None) -> None:
     from simulator.core.spec import SPEC_DIR, load_spec
 
     files = sorted(SPEC_DIR.glob("*.yaml"))
+    if not files:
+        raise UsageError(f"no specs found in {SPEC_DIR}: this installation is incomplete")
     for file in files:
         doc = load_spec(file.name)
         print(f"{file.stem:<10} {doc['info']['title']}  ({len(doc.get('paths', {}))} paths)")
@@ -290,10 +329,13 @@ def fail(message: str) -> NoReturn:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = _parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = _parser(with_contract=argv[:1] == ["contract"]).parse_args(argv)
     try:
         if args.command == "serve":
-            serve(settings_from(args))
+            from simulator.serving import serve
+
+            serve(settings_from(args), fixtures_given=args.fixtures is not None)
         elif args.command == "specs":
             specs(args.export)
         elif args.command == "export":
@@ -315,6 +357,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         fail(str(exc))
     except KeyboardInterrupt:
         pass
+    except BrokenPipeError:
+        # The reader went away (`lms-sim specs | head`): stop quietly, as other tools do.
+        sys.stderr.close()
 
 
 if __name__ == "__main__":

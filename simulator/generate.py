@@ -8,19 +8,22 @@ does not change when another vendor is left out, and one seed gives byte-identic
 from __future__ import annotations
 
 import random
-import sys
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import orjson
 import yaml
 
 from simulator.core.fixtures import GenerateSpec
 from simulator.core.vendor import VendorPlugin
+from simulator.progress import Progress, terminal_progress
+from simulator.usage import UsageError
 from simulator.vendors import all_vendors
 
-Progress = Callable[[int, int, str], None]
+# The file endings `write_document` knows: JSON for .json, YAML for the others.
+SUFFIXES = (".json", ".yaml", ".yml")
 
 
 def generators() -> dict[str, VendorPlugin]:
@@ -60,7 +63,7 @@ def generate_document(
 
 
 def write_document(doc: dict[str, Any], out: Path) -> int:
-    """JSON when the file name ends in .json (much faster to write and load), else YAML."""
+    """JSON when the file name ends in .json (much faster to write and load), else YAML (.yaml, .yml)."""
     if out.suffix.lower() == ".json":
         data = orjson.dumps(doc) + b"\n"
     else:
@@ -70,37 +73,25 @@ def write_document(doc: dict[str, Any], out: Path) -> int:
     return len(data)
 
 
-def text_progress(stream: TextIO | None = None, width: int = 30) -> Progress:
-    """A one-line text bar, redrawn in place; a newline once the last step is done."""
-    out = stream or sys.stderr
-
-    def show(done: int, total: int, label: str) -> None:
-        filled = width * done // total
-        out.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label:<24}")
-        if done == total:
-            out.write("\n")
-        out.flush()
-
-    return show
-
-
 def run(args: Any) -> None:
     """The `lms-sim generate` command: a usage problem is a one-line error (exit 2)."""
-    from simulator.cli import UsageError
-
+    out = Path(args.out)
+    if out.suffix.lower() not in SUFFIXES:
+        raise UsageError(f"--out must end in .json or .yaml (the formats it writes), got {out.name!r}")
     vendors = [v.strip() for v in args.vendors.split(",") if v.strip()] if args.vendors else None
-    show = text_progress() if sys.stderr.isatty() or args.progress else None
+    show = terminal_progress(force=args.progress)
+    started = time.perf_counter()
     try:
         doc = generate_document(args.tenants, args.users, args.courses, args.seed, vendors, show)
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
-    out = Path(args.out)
     try:
         size = write_document(doc, out)
     except OSError as exc:
         raise UsageError(f"cannot write {out}: {exc.strerror}") from exc
     counts = ", ".join(f"{name}: {n:,}" for name, n in enrollment_counts(doc).items())
-    print(f"wrote {out} ({size:,} bytes; {len(doc['tenants'])} tenants; enrollments {counts})")
+    took = time.perf_counter() - started
+    print(f"wrote {out} ({size:,} bytes; {len(doc['tenants'])} tenants; enrollments {counts}) in {took:.1f} s")
 
 
 def enrollment_counts(doc: dict[str, Any]) -> dict[str, int]:

@@ -22,6 +22,7 @@ from simulator.core.fixtures import FixtureContext, FixtureError, check, read_do
 from simulator.core.models import MetaRow
 from simulator.core.tenants import OFFSET_STEP, rekey
 from simulator.core.vendor import VendorPlugin
+from simulator.progress import Progress
 from simulator.settings import Settings
 from simulator.vendors import all_vendors
 
@@ -100,17 +101,20 @@ class Runtime:
 
     # -- start-up -------------------------------------------------------------------------
 
-    def bootstrap(self) -> None:
-        """Create the schema and load the fixtures unless the database already holds state."""
+    def bootstrap(self, progress: Progress | None = None) -> bool:
+        """Create the schema and load the fixtures unless the database already holds state.
+
+        True when the fixtures were loaded, False when the stored state was kept.
+        """
         if self.db.in_memory:
             self._bootstrap_in_memory()
-            return
+            return True
         # Replicas starting together on one PostgreSQL database: one loads, the others wait
         # and then find the schema and fixtures in place.
         with self.db.bootstrap_lock():
-            self._bootstrap_shared()
+            return self._bootstrap_shared(progress)
 
-    def _bootstrap_shared(self) -> None:
+    def _bootstrap_shared(self, progress: Progress | None) -> bool:
         self.db.create_schema()
         with self.db.transaction() as session:
             stored = session.get(MetaRow, SCHEMA_KEY)
@@ -125,8 +129,9 @@ class Runtime:
             with self.db.transaction() as session:
                 ids.set_seed(session, self.settings.seed)
                 doc = read_documents(self.settings.fixtures) if self.settings.fixtures else {}
-                self.load_document(session, doc, replace=True)
+                self.load_document(session, doc, replace=True, progress=progress)
                 session.add(MetaRow(key=SCHEMA_KEY, value=fingerprint))
+        return needs_load
 
     def _bootstrap_in_memory(self) -> None:
         key = (str(self.settings.fixtures), self.settings.seed, self.schema_fingerprint())
@@ -156,7 +161,9 @@ class Runtime:
 
     # -- fixtures -------------------------------------------------------------------------
 
-    def load_document(self, session: Session, doc: Mapping[str, Any], *, replace: bool) -> list[str]:
+    def load_document(
+        self, session: Session, doc: Mapping[str, Any], *, replace: bool, progress: Progress | None = None
+    ) -> list[str]:
         """Load a fixture document (all or nothing) and remember it as the state reset returns to.
 
         With `replace`, existing vendor state is dropped first; otherwise the document's
@@ -174,6 +181,8 @@ class Runtime:
             raise FixtureError("clock", "only a full load (replace) may set the clock")
         fx = FixtureContext(session=session, now=clock.now(session))
         loaded = []
+        steps = sum(len(s) for s in tenants.values() if isinstance(s, Mapping))
+        done = 0
         for tenant, sections in tenants.items():
             if not isinstance(tenant, str) or not tenant.isidentifier():
                 raise FixtureError(f"tenants.{tenant}", "a tenant name is a short identifier")
@@ -187,6 +196,9 @@ class Runtime:
                         f"tenants.{tenant}.{vendor_name}", f"unknown vendor (known: {sorted(self.vendors)})"
                     )
                 vendor.load_tenant(fx, tenant, check(section, f"tenants.{tenant}.{vendor_name}", Mapping))
+                done += 1
+                if progress is not None:
+                    progress(done, steps, f"{tenant}/{vendor_name}")
             loaded.append(tenant)
         session.flush()
         known = set(self.tenants(session)) if not replace else set()
@@ -213,7 +225,10 @@ class Runtime:
                 to = clock.parse_instant(check(start, "clock.now", str))
             except clock.ClockError as exc:
                 raise FixtureError("clock.now", str(exc)) from exc
-        clock.set_clock(session, to=to or clock.wall_now(), frozen=frozen, allow_backwards=True)
+        try:
+            clock.set_clock(session, to=to or clock.wall_now(), frozen=frozen, allow_backwards=True)
+        except clock.ClockError as exc:
+            raise FixtureError("clock.now", str(exc)) from exc
         self._set_meta(session, FIXTURE_CLOCK_KEY, {"now": start, "frozen": frozen})
 
     @staticmethod

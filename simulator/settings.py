@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from simulator.core.bundled import bundled_dir
+
 DEFAULT_DB = ".var/lms-sim.db"
-DEFAULT_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "demo"
+DEFAULT_FIXTURES = bundled_dir("fixtures") / "demo"
 
 
 @dataclass
@@ -25,6 +27,11 @@ class Settings:
     contract_mode: str = "strict"  # strict: reject requests that violate the spec; lax: record only
     journal_bodies: bool = True  # keep request/response bodies in the journal
     journal_body_limit: int = 65_536  # bytes of each body kept in the journal
+    # Extra names the control API and dashboard answer to when served on loopback ("*": any).
+    allowed_hosts: list[str] = field(default_factory=list)
+    # Webhook receivers beyond loopback, as HOST or HOST:PORT ("*": any).
+    webhook_allow: list[str] = field(default_factory=list)
+    body_timeout_seconds: float = 30.0  # a request body that stops arriving this long gets a 408
     # Per-vendor options, e.g. {"msportal": {"rate_limit_per_minute": 600}}.
     vendor_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Vendors also served at the root path of their own port, e.g. {"absorb": 8001}.

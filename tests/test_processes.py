@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from simulator.testing.harness import free_port
+from simulator.testing.harness import CONTROL_JSON, free_port
 from tests.conftest import DATABASES
 
 pytestmark = pytest.mark.server
@@ -103,10 +103,10 @@ def test_two_servers_on_one_database_share_everything(shared_db: str) -> None:
         assert http.get(one + url, headers=AUTH).status_code == 200
         assert http.get(f"{two}/_sim/faults/{rule['id']}").json()["fired"] == 1
         # A snapshot taken through one is restored through the other.
-        http.post(f"{one}/_sim/snapshots/before").raise_for_status()
+        http.post(f"{one}/_sim/snapshots/before", headers=CONTROL_JSON).raise_for_status()
         http.patch(two + url, json={"progress": 90}, headers=AUTH).raise_for_status()
         assert [s["name"] for s in http.get(f"{two}/_sim/snapshots").json()["snapshots"]] == ["before"]
-        http.post(f"{two}/_sim/snapshots/before/restore").raise_for_status()
+        http.post(f"{two}/_sim/snapshots/before/restore", headers=CONTROL_JSON).raise_for_status()
         assert http.get(one + url, headers=AUTH).json()["data"]["progress"] == 40
         # One journal: every vendor request, whichever server answered it.
         journal = http.get(f"{two}/_sim/requests", params={"vendor": "msportal", "limit": 100}).json()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from simulator import __version__
-from simulator.admin import controls
+from simulator.admin import controls, reset
 from simulator.core import clock, journal
 from simulator.core.context import Reply, RequestContext
 from simulator.core.errors import ApiError
@@ -126,8 +126,6 @@ def build_operations(runtime: Runtime) -> OperationTable:
             runtime.catch_up_all(ctx.session)
         except clock.ClockError as exc:
             raise ApiError(409, str(exc)) from exc
-        except OverflowError as exc:
-            raise ApiError(409, "that moment is too close to the end of the calendar (year 9999)") from exc
         return Reply(200, _clock_json(ctx, tenant))
 
     @ops("advanceClock")
@@ -145,8 +143,8 @@ def build_operations(runtime: Runtime) -> OperationTable:
         try:
             clock.advance(ctx.session, seconds, scope=tenant or clock.GLOBAL)
             runtime.catch_up_all(ctx.session)
-        except OverflowError as exc:
-            raise ApiError(409, "the clock cannot move past the year 9999") from exc
+        except clock.ClockError as exc:
+            raise ApiError(409, str(exc)) from exc
         return Reply(200, _clock_json(ctx, tenant))
 
     @ops("listRequests")
@@ -173,6 +171,7 @@ def build_operations(runtime: Runtime) -> OperationTable:
         tenant = known_tenant(ctx)
         try:
             runtime.reset(ctx.session, tenant)
+            reset.clear_control_state(ctx.session, runtime, tenant)
         except FixtureError as exc:
             raise ApiError(409, str(exc)) from exc
         return Reply(200, {"reset": tenant or "all"})

@@ -15,6 +15,8 @@ from simulator.core.vendor import VendorPlugin
 if TYPE_CHECKING:
     from simulator.runtime import Runtime
 
+STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+JSON = "application/json"
 _CODES = {
     400: "invalid_request",
     401: "unauthorized",
@@ -23,6 +25,7 @@ _CODES = {
     405: "method_not_allowed",
     409: "conflict",
     413: "payload_too_large",
+    415: "unsupported_media_type",
     500: "server_error",
 }
 
@@ -35,6 +38,16 @@ def render_error(err: ApiError, ctx: RequestContext) -> Reply:
 def validation_error(violations: list[Violation]) -> ApiError:
     first = violations[0]
     return ApiError(400, f"{first.location}: {first.message}", details=[v.as_dict() for v in violations])
+
+
+def require_json(ctx: RequestContext) -> None:
+    """Every state-changing control call says `Content-Type: application/json`, with a body or
+    without. A web page can send a body-less or text/plain POST to another site without
+    asking; JSON it can send only after a CORS preflight, which the simulator never grants."""
+    if ctx.method in STATE_CHANGING and ctx.headers.get("content-type", "").split(";", 1)[0].strip().lower() != JSON:
+        raise ApiError(
+            415, "every state-changing control call needs Content-Type: application/json (even without a body)"
+        )
 
 
 def _no_fixtures(fx: FixtureContext, tenant: str, section: Mapping[str, Any]) -> None:
@@ -51,6 +64,7 @@ def build_admin(runtime: Runtime) -> VendorPlugin:
             given = ctx.headers.get("authorization", "")
             if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
                 raise ApiError(401, "Unauthorized: this simulator requires its admin token")
+        require_json(ctx)
         return None
 
     return VendorPlugin(

@@ -12,14 +12,13 @@ from typing import Any
 
 import schemathesis
 from schemathesis.config import HealthCheck
-from schemathesis.config._operations import OperationConfig, OperationsConfig
 from schemathesis.engine import events, from_schema
 from schemathesis.engine.recorder import ScenarioRecorder
 from schemathesis.generation import GenerationMode
 from schemathesis.schemas import BaseSchema
 
 from simulator.contract import body_status
-from simulator.contract.rejections import schema_valid_rejections
+from simulator.contract.rejections import accept_declared_rejections, schema_valid_rejections
 from simulator.contract.report import ContractReport, Failure
 from simulator.contract.targets import Target
 from simulator.core.spec import load_spec
@@ -91,7 +90,7 @@ def load_schema(options: ContractOptions) -> BaseSchema:
             schema = schema.exclude(operation_id=operation_id)
     config = schema.config
     config.update(
-        headers=dict(options.headers) or None,
+        headers={**dict(target.headers), **options.headers} or None,
         basic_auth=options.basic_auth,
         request_timeout=options.request_timeout,
         # Generated data is arbitrary by design; Hypothesis's "too slow / filtered too much" are not defects.
@@ -100,7 +99,7 @@ def load_schema(options: ContractOptions) -> BaseSchema:
     config.seed = options.seed
     config.phases.update(phases=list(options.phases))
     config.checks.update(included_check_names=["all"], excluded_check_names=list(blind_checks(target)) or None)
-    _accept_declared_rejections(config, target)
+    accept_declared_rejections(config, load_spec(target.spec_file))
     # Unknown query parameters are ignored by the vendors (and recorded as warnings by the
     # simulator), so generating them would only test what no contract says.
     config.generation.update(
@@ -109,23 +108,6 @@ def load_schema(options: ContractOptions) -> BaseSchema:
         allow_extra_parameters=False,
     )
     return schema
-
-
-def _accept_declared_rejections(config: Any, target: Target) -> None:
-    """positive_data_acceptance also accepts, per operation, the statuses the spec declares in
-    `x-schema-valid-rejections` (see rejections.py); every other check and operation is unchanged."""
-    accepted = list(config.checks.positive_data_acceptance.expected_statuses)
-    extra = [
-        OperationConfig.from_dict(
-            {
-                "include-operation-id": operation_id,
-                "checks": {"positive_data_acceptance": {"expected-statuses": [*accepted, *sorted(declared)]}},
-            }
-        )
-        for operation_id, declared in schema_valid_rejections(load_spec(target.spec_file)).items()
-    ]
-    if extra:
-        config.operations = OperationsConfig(operations=[*config.operations.operations, *extra])
 
 
 def run_contract(options: ContractOptions) -> ContractReport:

@@ -17,6 +17,8 @@ class Target:
     prefix: str  # where the simulator mounts it, e.g. "/msportal"
     # Operations left out by default, with the reason shown in the summary.
     excluded: tuple[tuple[str, str], ...] = ()
+    # Headers every generated request carries (the control API wants JSON on every state change).
+    headers: tuple[tuple[str, str], ...] = ()
 
     @property
     def spec_path(self) -> str:
@@ -28,7 +30,13 @@ def all_targets() -> list[Target]:
     # /_sim/fixtures replaces the whole state: generated documents would only exercise our refusal
     # of them (tests/admin covers that precisely) and would wipe the state other operations use.
     targets.append(
-        Target(ADMIN, "simulator.yaml", "/_sim", excluded=(("loadFixtures", "replaces the whole simulator state"),))
+        Target(
+            ADMIN,
+            "simulator.yaml",
+            "/_sim",
+            excluded=(("loadFixtures", "replaces the whole simulator state"),),
+            headers=(("Content-Type", "application/json"),),
+        )
     )
     return targets
 

@@ -19,6 +19,10 @@ from simulator.core.db import UTC
 from simulator.core.models import ClockRow
 
 GLOBAL = ""
+# The latest instant the clock may show. Vendors add periods to now (token lifetimes, due
+# dates, expiries, recurrences, rate windows): a thousand years of headroom below the
+# calendar's end (9999-12-31) keeps every such date representable.
+LATEST = dt.datetime(9000, 1, 1, tzinfo=UTC)
 
 
 class ClockError(ValueError):
@@ -106,6 +110,8 @@ def set_clock(
     row = _ensure(session, scope)
     current = _read(row)
     target = current if to is None else to.astimezone(UTC)
+    if target > LATEST:
+        raise ClockError(f"the clock cannot go past {iso(LATEST)} (dates computed from it need headroom)")
     if target < current and not allow_backwards:
         raise ClockError(f"time only moves forward: {target.isoformat()} is before the current {current.isoformat()}")
     keep_frozen = row.frozen_at is not None if frozen is None else frozen
@@ -123,6 +129,8 @@ def advance(session: Session, seconds: float, *, scope: str = GLOBAL) -> tuple[d
         raise ClockError("time only moves forward: seconds must not be negative")
     row = _ensure(session, scope)
     before = _read(row)
+    if seconds > (LATEST - before).total_seconds():
+        raise ClockError(f"the clock cannot go past {iso(LATEST)} (dates computed from it need headroom)")
     after = before + dt.timedelta(seconds=seconds)
     if row.frozen_at is not None:
         row.frozen_at = after

@@ -125,3 +125,11 @@ def derived_uuid(*parts: str) -> str:
 
 def derived_object_id(*parts: str) -> str:
     return hashlib.sha256(":".join(parts).encode()).digest()[:12].hex()
+
+
+def unguessable_token() -> str:
+    """A random value nobody can reproduce: for secrets such as sign-in sessions, never for
+    ids (those are seeded, so a run can be replayed)."""
+    import secrets
+
+    return secrets.token_urlsafe(32)

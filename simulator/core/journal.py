@@ -24,6 +24,8 @@ from simulator.core.errors import Violation
 from simulator.core.models import JournalRow
 
 REDACTED = "***"
+TRUNCATED = "…(truncated)"
+HEADER_VALUE_LIMIT = 2048  # characters of each header value kept in the journal
 SECRET_HEADERS = frozenset({"authorization", "x-api-key", "api_key", "api-key", "cookie", "x-absorb-api-key"})
 _SECRET_WORDS = re.compile("password|secret|privatekey|private_key|token|api_key|apikey", re.IGNORECASE)
 
@@ -35,7 +37,12 @@ def is_secret_field(name: str) -> bool:
 
 
 def redact_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
-    return {k: (REDACTED if k in SECRET_HEADERS or is_secret_field(k) else v) for k, v in headers}
+    return {k: (REDACTED if k in SECRET_HEADERS or is_secret_field(k) else _bounded(v)) for k, v in headers}
+
+
+def _bounded(value: str) -> str:
+    """A header value as stored: long ones cut, so a huge header cannot swell the journal."""
+    return value if len(value) <= HEADER_VALUE_LIMIT else value[:HEADER_VALUE_LIMIT] + TRUNCATED
 
 
 def redact_value(value: Any) -> Any:
@@ -82,7 +89,7 @@ def body_text(raw: bytes, parsed: Any, limit: int) -> str | None:
         text = redact_query(_redact_json_text(raw[:limit].decode("utf-8", errors="replace")))
     else:
         return None
-    return text if len(text) <= limit else text[:limit] + "…(truncated)"
+    return text if len(text) <= limit else text[:limit] + TRUNCATED
 
 
 _INSERT = insert(JournalRow.__table__)  # type: ignore[arg-type]

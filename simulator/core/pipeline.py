@@ -275,8 +275,15 @@ class ServiceApp:
         except UnicodeDecodeError:
             raise self.vendor.validation_error([Violation("query", "the query string is not valid UTF-8")]) from None
         headers, path_params = incoming.headers, incoming.path_params
-        content_type = headers.get("content-type", "")
-        parsed = binding.request.parse(path_params, query, headers, content_type, incoming.raw_body, incoming.form)
+        parsed = binding.request.parse(
+            path_params,
+            query,
+            headers,
+            headers.get("content-type", ""),
+            incoming.raw_body,
+            incoming.form,
+            fold_names=self.vendor.case_insensitive_names,
+        )
         ctx.warnings.extend(parsed.warnings)
         if parsed.violations:
             invalid = self.vendor.validation_error(parsed.violations)

@@ -16,9 +16,9 @@ from typing import Any
 import orjson
 import yaml
 
-# The specs live at the top of the source tree (`specs/`); a wheel carries a copy in the package.
-_SOURCE_SPECS = Path(__file__).resolve().parents[2] / "specs"
-SPEC_DIR = _SOURCE_SPECS if _SOURCE_SPECS.is_dir() else Path(__file__).resolve().parents[1] / "specs"
+from simulator.core.bundled import bundled_dir
+
+SPEC_DIR = bundled_dir("specs")
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 

@@ -19,8 +19,10 @@ import orjson
 from simulator.core.errors import Violation
 from simulator.core.spec import Operation
 
-_INT = re.compile(r"^[+-]?\d{1,18}$")
-_NUM = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+# ASCII digits only: Python's `\d` and `int()` also accept fullwidth and Arabic-Indic digits
+# (U+FF13, U+0661 ...), which no vendor's API reads as numbers.
+_INT = re.compile(r"^[+-]?[0-9]{1,18}$")
+_NUM = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 _DROP = frozenset(
     {"example", "examples", "xml", "externalDocs", "discriminator", "deprecated", "readOnly", "writeOnly"}
 )
@@ -114,6 +116,8 @@ class BodyRule:
     required: bool
     media: dict[str, jsonschema_rs.Validator]  # media type -> validator
     form_kinds: dict[str, dict[str, tuple[str, str]]]  # form media -> field -> (kind, item kind)
+    # media type -> lower-cased top-level property name -> the spec's spelling (for `fold_names`)
+    property_names: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -170,15 +174,22 @@ class RequestValidator:
             return None
         media: dict[str, jsonschema_rs.Validator] = {}
         form_kinds: dict[str, dict[str, tuple[str, str]]] = {}
+        property_names: dict[str, dict[str, str]] = {}
         for media_type, content in body.get("content", {}).items():
             raw_schema = resolve(spec, content.get("schema", {}))
             media[media_type] = compile_schema(to_json_schema(spec, raw_schema))
+            property_names[media_type] = {k.lower(): k for k in raw_schema.get("properties", {})}
             if media_type in FORM_TYPES:
                 props = {k: resolve(spec, v) for k, v in raw_schema.get("properties", {}).items()}
                 form_kinds[media_type] = {
                     k: (_kind(v), _kind(resolve(spec, v.get("items", {})))) for k, v in props.items()
                 }
-        return BodyRule(required=bool(body.get("required", False)), media=media, form_kinds=form_kinds)
+        return BodyRule(
+            required=bool(body.get("required", False)),
+            media=media,
+            form_kinds=form_kinds,
+            property_names=property_names,
+        )
 
     def parse(
         self,
@@ -188,12 +199,18 @@ class RequestValidator:
         content_type: str,
         raw_body: bytes,
         form: Mapping[str, list[str]] | None,
+        *,
+        fold_names: bool = False,
     ) -> ParsedRequest:
+        """`fold_names`: query parameter and top-level JSON property names match the spec's
+        case-insensitively, as ASP.NET model binding does (`_Filter`, `{"Username": ...}`)."""
         out = ParsedRequest()
+        known_query = {r.name for r in self.params if r.location == "query"}
+        spelling = {name.lower(): name for name in known_query} if fold_names else {}
         grouped: dict[str, list[str]] = {}
         for key, value in query:
-            grouped.setdefault(key[:-2] if key.endswith("[]") else key, []).append(value)
-        known_query = {r.name for r in self.params if r.location == "query"}
+            name = key[:-2] if key.endswith("[]") else key
+            grouped.setdefault(spelling.get(name.lower(), name), []).append(value)
         for name in grouped:
             if name not in known_query:
                 # The real APIs ignore unknown parameters; a typo in a client is still worth a warning.
@@ -221,11 +238,16 @@ class RequestValidator:
                 out.violations.extend(found)
             else:
                 target[rule.name] = value
-        self._parse_body(out, content_type, raw_body, form)
+        self._parse_body(out, content_type, raw_body, form, fold_names)
         return out
 
     def _parse_body(
-        self, out: ParsedRequest, content_type: str, raw_body: bytes, form: Mapping[str, list[str]] | None
+        self,
+        out: ParsedRequest,
+        content_type: str,
+        raw_body: bytes,
+        form: Mapping[str, list[str]] | None,
+        fold_names: bool,
     ) -> None:
         rule = self.body
         if rule is None:
@@ -253,6 +275,8 @@ class RequestValidator:
             except orjson.JSONDecodeError as exc:
                 out.violations.append(Violation("body", f"malformed JSON: {exc}"))
                 return
+            if fold_names and isinstance(value, dict):
+                value = _fold_keys(value, rule.property_names.get(media_type, {}))
         found = _messages(validator, value, "body")
         if found:
             out.violations.extend(found)
@@ -261,6 +285,17 @@ class RequestValidator:
 
 
 _INVALID = object()
+
+
+def _fold_keys(value: dict[str, Any], spelling: Mapping[str, str]) -> dict[str, Any]:
+    """Rename keys to the spec's spelling; a key already spelled exactly wins over a folded one."""
+    out = dict(value)
+    for key, item in value.items():
+        name = spelling.get(key.lower())
+        if name is not None and name != key:
+            del out[key]
+            out.setdefault(name, item)
+    return out
 
 
 def _coerce_scalar(kind: str, text: str) -> Any:

@@ -75,6 +75,8 @@ class VendorPlugin:
     credentials: Callable[[Session], list[Credential]] | None = None
     # Paths match case-insensitively (Absorb's gateway accepts /Users/... too).
     case_insensitive_paths: bool = False
+    # Query parameter and JSON property names match case-insensitively (ASP.NET model binding).
+    case_insensitive_names: bool = False
     # Largest request body accepted; larger ones get the vendor's 413.
     max_body_bytes: int = 1_048_576
     # Operations whose responses hand out secrets (tokens): their bodies are never journaled.

@@ -37,6 +37,18 @@ def demo_traffic(sim: ServerSimulator) -> None:
     sim.call("GET", "msportal", MSP_ENROLLMENT, headers=msportal)
     sim.call("GET", "docebo", "/learn/v1/enrollments", headers=sim.auth_headers("docebo"))
     absorb_attempts(sim)
+    learnlink_webhook(sim, learnlink)
+    # Rules of other kinds, waiting to fire (Controls shows them).
+    sim.fault(vendor="docebo", kind="latency", latency={"ms": 1500}, probability=0.25)
+    sim.fault(vendor="skillable", operationId="createClassEnrollment", kind="drop", times=2)
+
+
+def learnlink_webhook(sim: ServerSimulator, headers: dict[str, str]) -> None:
+    """A subscription whose receiver is not listening (loopback), and an assignment that notifies it."""
+    subscription = {"tenant": "acme", "kind": "assignment_subscription", "targetUrl": "http://127.0.0.1:9/hooks"}
+    sim.admin("POST", "/webhooks", json={**subscription, "secret": "demo-secret"})
+    body = {"audienceId": "64b000000000000000a00001", "contentId": "64b000000000000000c00005", "completionPeriod": 30}
+    sim.call("POST", "learnlink", "/rest/v1/assignments", headers=headers, json=body)
 
 
 def absorb_attempts(sim: ServerSimulator) -> None:
@@ -91,8 +103,7 @@ def capture(out: Path) -> list[Path]:
             page.locator("#overview .card").first.wait_for()
             shot("overview")
 
-            page.goto(f"{sim.root_url}/#enrollments")
-            page.select_option("#enrollment-vendor", "learnlink")
+            page.goto(f"{sim.root_url}/#/enrollments/learnlink")
             page.fill("#enrollment-search", "Knuth")
             page.click("#enrollment-filter button[type=submit]")
             page.locator("#enrollment-count", has_text="Knuth").wait_for()
@@ -109,18 +120,30 @@ def capture(out: Path) -> list[Path]:
             page.locator("#enrollment-detail .tree").first.wait_for()
             shot("enrollments-absorb")
 
-            page.goto(f"{sim.root_url}/#journal")
+            page.goto(f"{sim.root_url}/#/journal")
             page.locator("#journal-table tr[data-status='503'] button").first.click()
             page.locator("#journal-detail h3").wait_for()
             shot("journal")
 
-            page.goto(f"{sim.root_url}/#controls")
+            page.goto(f"{sim.root_url}/#/controls")
             page.locator("#snapshot-table tbody tr").first.wait_for()
-            shot("controls")
+            page.locator("#webhook-table tbody tr").first.wait_for()
+            shot("controls", full_page=True)
 
-            page.goto(f"{sim.root_url}/#charts")
+            page.goto(f"{sim.root_url}/#/charts")
             page.locator("#charts-body .bar").first.wait_for()
             shot("charts", full_page=True)
+
+            page.goto(f"{sim.root_url}/_dashboard/reference/docebo#op-listEnrollments")
+            page.get_by_role("button", name="Get a token").click()
+            page.locator("#token-status[data-ready]").wait_for()
+            listing = page.locator("#op-listEnrollments")
+            listing.get_by_role("button", name="Try it").click()
+            listing.locator(".answer[data-status]").wait_for()
+            listing.scroll_into_view_if_needed()
+            path = out / "reference.png"
+            page.screenshot(path=str(path))
+            saved.append(path)
             browser.close()
     finally:
         sim.close()

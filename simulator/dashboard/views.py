@@ -21,7 +21,7 @@ from starlette.staticfiles import StaticFiles
 from simulator import __version__
 from simulator.core import clock
 from simulator.core.browse import EnrollmentDetail, EnrollmentSummary
-from simulator.dashboard import access, charts, stats
+from simulator.dashboard import access, charts, reference, stats
 from simulator.dashboard.queries import BadQuery, browsable, enrollment_query, integer, text
 
 if TYPE_CHECKING:
@@ -44,7 +44,22 @@ def _templates() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["iso"] = lambda value: clock.iso(value) or ""
+    env.filters["hue"] = _hue
+    env.filters["fill_path"] = _fill_path
     return env
+
+
+def _fill_path(path: str, parameters: list[dict[str, Any]]) -> str:
+    """The path with each path parameter replaced by the spec's example (for "Try it")."""
+    for p in parameters:
+        if p["in"] == "path" and p["example"] is not None:
+            path = path.replace("{" + p["name"] + "}", str(p["example"]))
+    return path
+
+
+def _hue(name: str) -> int:
+    """A colour per tenant, the same on every page and every run (tells rows apart at a glance)."""
+    return sum((i + 1) * ord(c) for i, c in enumerate(name)) * 47 % 360
 
 
 def _summary_json(row: EnrollmentSummary) -> dict[str, Any]:
@@ -72,6 +87,7 @@ class Dashboard:
         self.runtime = runtime
         self.index = index
         self.token = runtime.settings.admin_token
+        self.access = access.DashboardAccess(runtime.db, self.token)
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -82,7 +98,7 @@ class Dashboard:
         """Check the admin token, open a read transaction, and turn bad input into a 4xx."""
 
         async def endpoint(request: Request) -> Response:
-            if not access.authorized(request, self.token):
+            if not self.access.authorized(request):
                 return self.failure(401, "Unauthorized: this simulator requires its admin token", html=html)
             try:
                 with self.runtime.db.transaction() as session:
@@ -118,6 +134,7 @@ class Dashboard:
                 self.guarded(self.enrollment_json, html=False),
             ),
             Route(f"{PREFIX}/api/traffic", self.guarded(self.traffic_json, html=False)),
+            Route(f"{PREFIX}/reference/{{vendor}}", self.guarded(self.reference_html, html=True)),
             Mount(f"{PREFIX}/static", static, name="dashboard-static"),
         ]
 
@@ -126,13 +143,25 @@ class Dashboard:
     async def page(self, request: Request) -> Response:
         if "text/html" not in request.headers.get("accept", ""):
             return await self.index(request)  # curl and API clients keep the JSON index
-        if not access.authorized(request, self.token):
+        if not self.access.authorized(request):
             return self.render("login.html", 401, error=None, version=__version__)
         with self.runtime.db.transaction() as session:
             self.runtime.catch_up_all(session)
             context = self.overview_context(request, session)
         statuses = {name: [dataclasses.asdict(s) for s in hooks.statuses] for name, hooks in context["hooks"].items()}
-        return self.render("page.html", token=self.token or "", version=__version__, hooks_statuses=statuses, **context)
+        rate_limits = {
+            name: list(v.extra["rate_limit_profiles"])
+            for name, v in self.runtime.vendors.items()
+            if v.extra.get("rate_limit_profiles")
+        }
+        return self.render(
+            "page.html",
+            token=self.token or "",
+            version=__version__,
+            hooks_statuses=statuses,
+            rate_limits=rate_limits,
+            **context,
+        )
 
     async def login(self, request: Request) -> Response:
         form = await request.form()
@@ -144,12 +173,12 @@ class Dashboard:
                 "login.html", 401, error="That is not this simulator's admin token.", version=__version__
             )
         response = RedirectResponse("/", 303)
-        access.sign_in(response, self.token)
+        self.access.sign_in(request, response)
         return response
 
     async def logout(self, request: Request) -> Response:
         response = RedirectResponse("/", 303)
-        access.sign_out(response)
+        self.access.sign_out(request, response)
         return response
 
     # -- overview -------------------------------------------------------------------------
@@ -229,6 +258,33 @@ class Dashboard:
         q = request.query_params
         vendor, hooks, detail = self._detail(session, q.get("vendor"), q.get("tenant"), q.get("id"))
         return self.render("_detail.html", vendor=vendor, hooks=hooks, detail=detail)
+
+    # -- API reference --------------------------------------------------------------------
+
+    def reference_html(self, request: Request, session: Session) -> Response:
+        vendor = self.runtime.vendors.get(request.path_params["vendor"])
+        if vendor is None:
+            raise BadQuery(404, f"no vendor {request.path_params['vendor']!r}")
+        credentials = vendor.credentials(session) if vendor.credentials else []
+        first = credentials[0] if credentials else None
+        values: dict[str, Any] = dict(first.values) if first else {}
+        credential = {
+            "tenant": first.tenant if first else "",
+            "kind": first.kind if first else "none",
+            "note": first.note if first else "",
+            "values": values,
+        }
+        return self.render(
+            "reference.html",
+            vendor=vendor,
+            vendor_names=list(self.runtime.vendors),
+            base=f"{str(request.base_url).rstrip('/')}/{vendor.name}",
+            credential=credential,
+            headers=reference.demo_headers(vendor.name, values),
+            token_request=reference.token_request(vendor.name, values),
+            operations=reference.operations(vendor.spec_file),
+            schemas=reference.schemas(vendor.spec_file),
+        )
 
     # -- charts ---------------------------------------------------------------------------
 

@@ -29,7 +29,9 @@ def shared_loop() -> asyncio.AbstractEventLoop:
         return _LOOP
 
 
-class AsgiTransport(httpx.BaseTransport):
+class AsgiTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """Sync callers wait on the shared loop; async callers await it without blocking their own loop."""
+
     def __init__(self, app: ASGIApp, *, client: tuple[str, int] = ("127.0.0.1", 50000)) -> None:
         self.app = app
         self.client = client
@@ -39,6 +41,12 @@ class AsgiTransport(httpx.BaseTransport):
         body = request.read()
         future = asyncio.run_coroutine_threadsafe(self._call(request, body), self.loop)
         status, headers, content = future.result()
+        return httpx.Response(status, headers=headers, content=content, request=request)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+        future = asyncio.run_coroutine_threadsafe(self._call(request, body), self.loop)
+        status, headers, content = await asyncio.wrap_future(future)
         return httpx.Response(status, headers=headers, content=content, request=request)
 
     async def _call(self, request: httpx.Request, body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
@@ -82,3 +90,6 @@ class AsgiTransport(httpx.BaseTransport):
 
     def close(self) -> None:
         pass  # the loop is shared by every in-process simulator and lives as long as the process
+
+    async def aclose(self) -> None:
+        pass

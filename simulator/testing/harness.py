@@ -23,10 +23,16 @@ from simulator.runtime import Runtime
 from simulator.settings import DEFAULT_FIXTURES, Settings
 from simulator.testing.asgi_client import AsgiTransport
 
+IN_PROCESS_HOST = "testserver"
+# Every state-changing control call says JSON, with a body or without (the simulator refuses it otherwise).
+CONTROL_JSON = {"Content-Type": "application/json"}
+
 
 def test_settings(**overrides: Any) -> Settings:
     """Settings for a throwaway simulator: in-memory database, demo fixtures, responses checked."""
     values: dict[str, Any] = {"db": "sqlite://", "fixtures": DEFAULT_FIXTURES, "validate_responses": True}
+    # The in-process client's requests name the host "testserver"; loopback names need no entry.
+    values["allowed_hosts"] = [IN_PROCESS_HOST]
     values.update(overrides)
     return Settings(**values)
 
@@ -40,6 +46,9 @@ class _Controls:
     client: Any
 
     def admin(self, method: str, path: str, **kwargs: Any) -> Any:
+        if method not in ("GET", "HEAD"):
+            # The control API takes state-changing calls as JSON only (a cross-site form cannot send it).
+            kwargs["headers"] = {**CONTROL_JSON, **kwargs.get("headers", {})}
         response = self.client.request(method, f"{self._admin_base}{path}", **kwargs)
         if response.status_code >= 400:
             raise AssertionError(f"{method} /_sim{path} -> {response.status_code}: {response.text}")
@@ -47,7 +56,26 @@ class _Controls:
 
     _admin_base = "/_sim"
 
+    root_url: str
+
     def url(self, vendor: str, path: str = "") -> str:
+        """Absolute URL of a vendor operation on this simulator, e.g. url("msportal", "/api/...")."""
+        return f"{self.root_url}/{vendor}{path}"
+
+    def base_url(self, vendor: str) -> str:
+        return f"{self.root_url}/{vendor}"
+
+    def send(self, request: httpx.Request) -> httpx.Response:
+        """Send a request built elsewhere (its URL already on this simulator)."""
+        response: httpx.Response = self.client.send(request)
+        return response
+
+    async def asend(self, request: httpx.Request) -> httpx.Response:
+        async with self.async_client() as client:
+            return await client.send(request)
+
+    def async_client(self, **kwargs: Any) -> httpx.AsyncClient:
+        """An `httpx.AsyncClient` on this simulator (base URL set): in-process or over the socket alike."""
         raise NotImplementedError
 
     def now(self, tenant: str | None = None) -> dt.datetime:
@@ -183,7 +211,7 @@ class InjectedFaultDropped(ConnectionDropped):
         self.rule = rule
 
 
-class _FaultNamingTransport(httpx.BaseTransport):
+class _FaultNamingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """Turns the pipeline's bare `ConnectionDropped` into one that says which rule dropped it."""
 
     def __init__(self, inner: AsgiTransport, simulator: InProcessSimulator) -> None:
@@ -194,12 +222,21 @@ class _FaultNamingTransport(httpx.BaseTransport):
         try:
             return self.inner.handle_request(request)
         except ConnectionDropped as exc:
-            if isinstance(exc, InjectedFaultDropped):
-                raise
-            rule = self._rule_for(request)
-            where = f"{request.method} {request.url.path}"
-            named = f"injected fault {rule}" if rule else "an injected fault"
-            raise InjectedFaultDropped(f"{where}: the connection was dropped by {named}", rule) from exc
+            raise self._named(request, exc) from exc
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await self.inner.handle_async_request(request)
+        except ConnectionDropped as exc:
+            raise self._named(request, exc) from exc
+
+    def _named(self, request: httpx.Request, exc: ConnectionDropped) -> InjectedFaultDropped:
+        if isinstance(exc, InjectedFaultDropped):
+            return exc
+        rule = self._rule_for(request)
+        where = f"{request.method} {request.url.path}"
+        named = f"injected fault {rule}" if rule else "an injected fault"
+        return InjectedFaultDropped(f"{where}: the connection was dropped by {named}", rule)
 
     def _rule_for(self, request: httpx.Request) -> str | None:
         # The journal entry is committed before the connection is dropped.
@@ -235,16 +272,17 @@ class InProcessSimulator(_Controls):
         self.app: Starlette = create_app(self.settings)
         self.runtime: Runtime = self.app.state.runtime
         self.transport = AsgiTransport(self.app)
-        self.client = httpx.Client(transport=_FaultNamingTransport(self.transport, self), base_url="http://testserver")
+        self.root_url = f"http://{IN_PROCESS_HOST}"
+        self._naming = _FaultNamingTransport(self.transport, self)
+        self.client = httpx.Client(transport=self._naming, base_url=self.root_url)
         if frozen:
             self.freeze()
 
-    def url(self, vendor: str, path: str = "") -> str:
-        """Path of a vendor operation on this simulator, e.g. url("msportal", "/api/...")."""
-        return f"/{vendor}{path}"
+    async def asend(self, request: httpx.Request) -> httpx.Response:
+        return await self._naming.handle_async_request(request)
 
-    def base_url(self, vendor: str) -> str:
-        return f"http://testserver/{vendor}"
+    def async_client(self, **kwargs: Any) -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=self._naming, base_url=self.root_url, **kwargs)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -288,11 +326,8 @@ class ServerSimulator(_Controls):
         if frozen:
             self.freeze()
 
-    def base_url(self, vendor: str) -> str:
-        return f"{self.root_url}/{vendor}"
-
-    def url(self, vendor: str, path: str = "") -> str:
-        return f"{self.root_url}/{vendor}{path}"
+    def async_client(self, **kwargs: Any) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=self.root_url, timeout=30, **kwargs)
 
     def close(self) -> None:
         self.client.close()

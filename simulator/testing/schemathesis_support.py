@@ -28,6 +28,7 @@ from requests.structures import CaseInsensitiveDict
 from schemathesis.schemas import BaseSchema
 
 from simulator.contract import body_status
+from simulator.contract.rejections import accept_declared_rejections
 from simulator.testing.harness import InProcessSimulator
 
 # Generated data is arbitrary by design: "too slow" or "filtered too much" are not defects.
@@ -46,6 +47,7 @@ def vendor_schema(sim: InProcessSimulator, vendor: str, *, max_examples: int = 2
     schema.config.generation.update(max_examples=max_examples, allow_extra_parameters=False)
     if body_status.declared(schema.raw_schema) is not None:
         schema.config.checks.update(excluded_check_names=list(body_status.HTTP_STATUS_CHECKS))
+    accept_declared_rejections(schema.config, schema.raw_schema)  # as `make contract` does
     return schema
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from simulator.testing.harness import InProcessSimulator
+from simulator.testing.harness import CONTROL_JSON, InProcessSimulator
 
 ENROLLMENT = "/msportal/api/public/v1/training/enrollments/ac040000-0000-4000-8000-000000000001"
 FULL = {"Authorization": "Bearer msp_acme_full"}
@@ -55,7 +55,7 @@ def test_journal_filters_and_clear(lms_sim: InProcessSimulator) -> None:
     body = lms_sim.client.get("/_sim/requests", params={"status": 401}).json()
     assert body["total"] == 1 and body["requests"][0]["tenant"] is None
     assert lms_sim.client.get("/_sim/requests", params={"operation": "getEnrollment", "limit": 1}).json()["total"] == 2
-    assert lms_sim.client.delete("/_sim/requests").json() == {"deleted": 2}
+    assert lms_sim.client.delete("/_sim/requests", headers=CONTROL_JSON).json() == {"deleted": 2}
     assert lms_sim.requests() == []
     assert lms_sim.client.get("/_sim/requests", params={"limit": 0}).status_code == 400
 
@@ -74,7 +74,9 @@ def test_tenant_reset_leaves_other_tenants(lms_sim: InProcessSimulator) -> None:
     gx = {"Authorization": "Bearer msp_globex_full"}
     lms_sim.client.patch(ENROLLMENT, json={"status": "in_progress"}, headers=FULL)
     lms_sim.client.patch(globex, json={"status": "in_progress"}, headers=gx)
-    assert lms_sim.client.post("/_sim/reset", params={"tenant": "acme"}).json() == {"reset": "acme"}
+    assert lms_sim.client.post("/_sim/reset", params={"tenant": "acme"}, headers=CONTROL_JSON).json() == {
+        "reset": "acme"
+    }
     assert lms_sim.client.get(ENROLLMENT, headers=FULL).json()["data"]["status"] == "completed"
     assert lms_sim.client.get(globex, headers=gx).json()["data"]["status"] == "in_progress"
 

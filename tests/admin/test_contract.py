@@ -5,7 +5,7 @@ from __future__ import annotations
 import hypothesis
 import schemathesis
 
-from simulator.testing.harness import InProcessSimulator
+from simulator.testing.harness import CONTROL_JSON, InProcessSimulator
 
 SIM = InProcessSimulator(frozen=True)
 schema = schemathesis.openapi.from_asgi("/_sim/openapi.json", SIM.app)
@@ -13,6 +13,7 @@ schema = schemathesis.openapi.from_asgi("/_sim/openapi.json", SIM.app)
 # which test_admin.py does precisely. Unknown query parameters are ignored, as by the vendors.
 schema = schema.exclude(operation_id="loadFixtures")
 schema.config.generation.update(max_examples=20, allow_extra_parameters=False)
+schema.config.update(headers=CONTROL_JSON)  # every state-changing control call says JSON
 
 
 @schema.parametrize()

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from simulator.core.pipeline import ConnectionDropped
-from simulator.testing.harness import InProcessSimulator, ServerSimulator, test_settings
+from simulator.testing.harness import CONTROL_JSON, InProcessSimulator, ServerSimulator, test_settings
 
 BASE = "/msportal/api/public/v1/training"
 E1 = f"{BASE}/enrollments/ac040000-0000-4000-8000-000000000001"
@@ -122,7 +122,7 @@ def test_replace_and_delete_rules(lms_sim: InProcessSimulator) -> None:
     replaced = lms_sim.client.put(f"/_sim/faults/{rule}", json={"vendor": "docebo", "status": 500}).json()
     assert replaced["vendor"] == "docebo" and replaced["matched"] == 0
     assert lms_sim.client.get(E1, headers=FULL).status_code == 200
-    assert lms_sim.client.delete(f"/_sim/faults/{rule}").json() == {"deleted": 1}
+    assert lms_sim.client.delete(f"/_sim/faults/{rule}", headers=CONTROL_JSON).json() == {"deleted": 1}
     assert lms_sim.client.get("/_sim/faults").json() == {"faults": []}
 
 
@@ -177,6 +177,6 @@ def test_snapshots_save_restore_and_survive_reset(lms_sim: InProcessSimulator) -
     assert [s["name"] for s in listed] == ["midway"] and listed[0]["bytes"] > 0
     lms_sim.restore("midway")
     assert lms_sim.client.get(E1, headers=FULL).json()["data"]["status"] == "in_progress"
-    assert lms_sim.client.post("/_sim/snapshots/nope/restore").status_code == 404
-    assert lms_sim.client.delete("/_sim/snapshots/midway").json() == {"deleted": "midway"}
-    assert lms_sim.client.post("/_sim/snapshots/__fixtures__/restore").status_code == 400
+    assert lms_sim.client.post("/_sim/snapshots/nope/restore", headers=CONTROL_JSON).status_code == 404
+    assert lms_sim.client.delete("/_sim/snapshots/midway", headers=CONTROL_JSON).json() == {"deleted": "midway"}
+    assert lms_sim.client.post("/_sim/snapshots/__fixtures__/restore", headers=CONTROL_JSON).status_code == 400

@@ -9,7 +9,7 @@ import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
-from simulator.testing.harness import InProcessSimulator, free_port
+from simulator.testing.harness import CONTROL_JSON, InProcessSimulator, free_port
 
 AUDIENCE = "64b000000000000000a00001"
 BASIC = ("eu-west-2_AcmeDemo01", "acme-secret")
@@ -29,7 +29,7 @@ def _enrolments_of(sim: InProcessSimulator, user: str) -> list[dict[str, Any]]:
 def test_membership_drives_enrolments(lms_sim: InProcessSimulator) -> None:
     members = lms_sim.client.get(f"/learnlink/rest/v1/audiences/{AUDIENCE}", auth=BASIC).json()["userIds"]
     user = members[0]
-    r = lms_sim.client.delete(f"/_sim/learnlink/acme/audiences/{AUDIENCE}/members/{user}")
+    r = lms_sim.client.delete(f"/_sim/learnlink/acme/audiences/{AUDIENCE}/members/{user}", headers=CONTROL_JSON)
     assert r.status_code == 200 and r.json() == {"removed": True}
     assert all(e["status"] == "archived" for e in _enrolments_of(lms_sim, user))
     r = lms_sim.client.post(f"/_sim/learnlink/acme/audiences/{AUDIENCE}/members", json={"userId": user})
@@ -83,7 +83,12 @@ def test_webhook_subscription_and_signed_delivery(lms_sim: InProcessSimulator) -
         assert deliveries and deliveries[0]["attempts"]
         listed = lms_sim.client.get("/_sim/webhooks", params={"tenant": "acme"}).json()["subscriptions"]
         assert [s["id"] for s in listed] == [sub.json()["id"]]
-        assert lms_sim.client.delete(f"/_sim/webhooks/{sub.json()['id']}", params={"tenant": "acme"}).status_code == 200
+        assert (
+            lms_sim.client.delete(
+                f"/_sim/webhooks/{sub.json()['id']}", params={"tenant": "acme"}, headers=CONTROL_JSON
+            ).status_code
+            == 200
+        )
         assert lms_sim.client.get("/_sim/webhooks", params={"tenant": "acme"}).json()["subscriptions"] == []
     finally:
         server.shutdown()

@@ -32,7 +32,8 @@ NEW_DUE_DATE = {"dueDate": "2027-01-15T00:00:00Z"}
 
 
 def _settings(path: Path, **changes: Any) -> Settings:
-    return Settings(db=str(path), fresh=True, **changes)
+    # Starlette's TestClient names the host "testserver": the control API answers it when allowed.
+    return Settings(db=str(path), fresh=True, allowed_hosts=["testserver"], **changes)
 
 
 @pytest.fixture
@@ -186,7 +187,7 @@ def test_while_another_server_serves_the_file_every_entry_is_stored_before_its_a
     with TestClient(first) as client:
         client.get(ENROLLMENT, headers=FULL)
         assert _stored(path) == []  # the only server: the read's entry waits
-        with TestClient(create_app(Settings(db=str(path)), bootstrap=False)):
+        with TestClient(create_app(Settings(db=str(path), allowed_hosts=["testserver"]), bootstrap=False)):
             client.get(ENROLLMENT, headers=FULL)
             assert len(_stored(path)) == 2
         client.get(ENROLLMENT, headers=FULL)

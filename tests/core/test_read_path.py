@@ -17,7 +17,7 @@ FULL = {"Authorization": "Bearer msp_acme_full"}
 
 def test_a_read_with_the_default_rate_limit_is_answered_while_another_connection_writes(tmp_path: Path) -> None:
     path = tmp_path / "sim.db"
-    app = create_app(Settings(db=str(path), fresh=True))
+    app = create_app(Settings(db=str(path), fresh=True, allowed_hosts=["testserver"]))
     with TestClient(app) as client:
         assert client.get(ENROLLMENT, headers=FULL).status_code == 200
         locker = sqlite3.connect(path)
@@ -35,8 +35,10 @@ def test_a_read_with_the_default_rate_limit_is_answered_while_another_connection
 
 def test_a_fault_rule_and_a_clock_change_made_by_another_process_apply_to_the_next_request(tmp_path: Path) -> None:
     path = tmp_path / "sim.db"
-    serving = create_app(Settings(db=str(path), fresh=True))
-    other = create_app(Settings(db=str(path)), bootstrap=False)  # a second process on the same file
+    serving = create_app(Settings(db=str(path), fresh=True, allowed_hosts=["testserver"]))
+    other = create_app(
+        Settings(db=str(path), allowed_hosts=["testserver"]), bootstrap=False
+    )  # a second process on the same file
     with TestClient(serving) as client, TestClient(other) as control:
         assert client.get(ENROLLMENT, headers=FULL).status_code == 200  # the first process caches its plumbing
         rule = {"vendor": "msportal", "operationId": "getEnrollment", "status": 503}

@@ -158,3 +158,145 @@ def test_with_an_admin_token_the_page_signs_in_and_its_script_sends_the_token(pa
         assert sim.now() - before == dt.timedelta(days=1)
     finally:
         sim.close()
+
+
+def _hash(page: Page) -> str:
+    return str(page.evaluate("location.hash"))
+
+
+def test_the_vendor_menu_reloads_the_list_and_every_view_has_an_address(
+    lms_sim_live: ServerSimulator, page: Page
+) -> None:
+    sim = lms_sim_live
+    page.goto(f"{sim.root_url}/#/enrollments/msportal")
+    count = page.locator("#enrollment-count")
+    expect(count).to_contain_text("msportal enrollment")
+    page.select_option("#enrollment-vendor", "learnlink")
+    expect(count).to_contain_text("learnlink enrollment")
+    assert _hash(page) == "#/enrollments/learnlink"
+    first = page.locator("#enrollment-table tbody tr").first
+    tenant, key = first.get_attribute("data-tenant"), first.get_attribute("data-id")
+    expect(first.locator(".tenant-tag")).to_have_text(tenant or "")
+    first.get_by_role("button", name="Open").click()
+    detail = page.locator("#enrollment-detail .detail")
+    expect(detail).to_have_attribute("data-id", key or "")
+    assert _hash(page) == f"#/enrollments/learnlink/{tenant}/{key}"
+
+    page.reload()  # the address alone brings the same record back
+    expect(page.locator("#enrollment-detail .detail")).to_have_attribute("data-id", key or "")
+    expect(page.locator("#enrollment-vendor")).to_have_value("learnlink")
+
+    page.go_back()
+    expect(page.locator("#enrollment-detail .detail")).to_have_count(0)
+    assert _hash(page) == "#/enrollments/learnlink"
+    page.go_back()
+    expect(count).to_contain_text("msportal enrollment")
+    expect(page.locator("#enrollment-vendor")).to_have_value("msportal")
+
+
+def test_an_opened_request_has_an_address(lms_sim_live: ServerSimulator, page: Page) -> None:
+    sim = lms_sim_live
+    answered = sim.call("GET", "msportal", MSP_ENROLLMENT, headers=MSP_AUTH)
+    request_id = answered.headers["X-Request-Id"]
+    page.goto(f"{sim.root_url}/#/journal")
+    page.locator("#journal-table tbody tr").first.get_by_role("button").click()
+    assert _hash(page) == f"#/journal/{request_id}"
+    page.goto(f"{sim.root_url}/#/overview")
+    page.goto(f"{sim.root_url}/#/journal/{request_id}")
+    page.reload()
+    expect(page.locator("#journal-detail h3")).to_have_attribute("data-request-id", request_id)
+    page.go_back()
+    expect(page.locator("#overview")).to_be_visible()
+
+
+def test_every_fault_kind_and_the_tenant_rate_limit_and_webhook_controls(
+    lms_sim_live: ServerSimulator, page: Page
+) -> None:
+    sim = lms_sim_live
+    sim.admin(
+        "POST",
+        "/webhooks",
+        json={"tenant": "acme", "kind": "assignment_subscription", "targetUrl": "http://127.0.0.1:9/h", "secret": "s"},
+    )
+    page.goto(f"{sim.root_url}/#/controls")
+    kinds = page.locator("#fault-kind option").evaluate_all("options => options.map(o => o.value)")
+    assert kinds == ["error", "latency", "drop", "hang", "empty", "malformed"]
+    form = page.locator("#fault-form")
+    form.locator("select[name=kind]").select_option("latency")
+    expect(form.locator("input[name=status]")).to_be_hidden()
+    form.locator("input[name=latencyMs]").fill("1500")
+    form.get_by_role("button", name="Add fault rule").click()
+    form.locator("select[name=kind]").select_option("hang")
+    form.locator("input[name=hangSeconds]").fill("2")
+    form.get_by_role("button", name="Add fault rule").click()
+    form.locator("select[name=kind]").select_option("malformed")
+    form.get_by_role("button", name="Add fault rule").click()
+    expect(page.locator("#fault-table tbody tr")).to_have_count(3)
+    rules = sim.admin("GET", "/faults")["faults"]
+    assert [(r["kind"], r["latency"], r["hangSeconds"]) for r in rules] == [
+        ("latency", {"ms": 1500}, None),
+        ("hang", None, 2),
+        ("malformed", None, None),
+    ]
+
+    page.locator("#clone-form").get_by_role("button", name="Clone tenant").click()
+    expect(page.locator("#status-message")).to_contain_text("Cloned acme as")
+    expect(page.locator("#clone-result li").first).to_contain_text("msportal")
+    assert len(sim.admin("GET", "/tenants")["tenants"]) == 3
+
+    page.locator("select[data-rate-vendor=docebo]").select_option("documented")  # from "switch to…"
+    page.locator("#rate-limit-form").get_by_role("button", name="Switch").click()
+    expect(page.locator("#status-message")).to_contain_text("docebo: rate-limit profile documented now in force")
+
+    expect(page.locator("#webhook-table tbody tr")).to_have_count(1)
+    expect(page.locator("#webhook-table tbody tr")).to_contain_text("http://127.0.0.1:9/h")
+    sim.admin("PUT", "/vendors/docebo/rate-limit", json={"profile": "off"})
+
+
+def test_the_api_reference_works_offline_with_the_demo_credentials(lms_sim_live: ServerSimulator, page: Page) -> None:
+    sim = lms_sim_live
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    page.goto(f"{sim.root_url}/#/overview")
+    page.get_by_role("link", name="msportal", exact=True).last.click()
+    expect(page.locator("h1")).to_contain_text("API reference")
+    listing = page.locator("#op-listEnrollments")
+    expect(listing.locator("input[name=path]")).to_have_value("/api/public/v1/training/enrollments")
+    listing.get_by_role("button", name="Try it").click()
+    expect(listing.locator(".answer")).to_have_attribute("data-status", "200")
+    expect(listing.locator(".answer")).to_contain_text('"data"')
+
+    # Docebo's calls need a token: one click gets it with the demo credential, for every form.
+    page.get_by_role("link", name="docebo", exact=True).click()
+    page.get_by_role("button", name="Get a token").click()
+    expect(page.locator("#token-status")).to_have_text("Token obtained: every form below sends it.")
+    docebo = page.locator("#op-listEnrollments")
+    docebo.get_by_role("button", name="Try it").click()
+    expect(docebo.locator(".answer")).to_have_attribute("data-status", "200")
+
+    assert fetched and all(url.startswith(sim.root_url) or url.startswith("data:") for url in fetched), fetched
+    sim.assert_called(vendor="msportal", operation_id="listEnrollments", count=1)
+    sim.assert_called(vendor="docebo", operation_id="listEnrollments", status=200, count=1)
+
+
+def test_every_state_changing_control_call_is_declared_json(lms_sim_live: ServerSimulator, page: Page) -> None:
+    sim = lms_sim_live
+    sent: list[tuple[str, str, str | None]] = []
+    page.on(
+        "request",
+        lambda r: sent.append((r.method, r.url, r.headers.get("content-type"))) if "/_sim/" in r.url else None,
+    )
+    page.goto(f"{sim.root_url}/#/controls")
+    page.locator("#snapshot-name").fill("demo")
+    page.get_by_role("button", name="Save snapshot").click()
+    page.get_by_role("button", name="Restore snapshot demo").click()
+    expect(page.locator("#status-message")).to_contain_text("Restored snapshot demo")
+    page.get_by_role("button", name="Delete snapshot demo").click()
+    page.locator("#fault-form").get_by_role("button", name="Add fault rule").click()
+    page.get_by_role("button", name="Remove fault rule 1").click()
+    expect(page.locator("#fault-table tbody tr")).to_have_count(0)
+    page.get_by_role("button", name="Reset").click()
+    expect(page.locator("#status-message")).to_contain_text("Reset all")
+    changing = [(m, u, t) for m, u, t in sent if m not in ("GET", "HEAD")]
+    assert len(changing) >= 6, sent
+    assert all(t == "application/json" for _, _, t in changing), changing

@@ -160,3 +160,15 @@ def test_statuses_are_shown_as_of_the_clock_even_when_no_request_moved_them(lms_
     counts = _json(lms_sim, "overview")["vendors"]
     learnlink = next(v for v in counts if v["name"] == "learnlink")
     assert learnlink["statusCounts"]["acme"]["overdue"] == len(overdue)
+
+
+def test_each_vendor_reference_lists_every_operation_of_its_spec(lms_sim: InProcessSimulator) -> None:
+    from simulator.core.spec import load_spec
+
+    for vendor in lms_sim.runtime.vendors.values():
+        page = lms_sim.client.get(f"/_dashboard/reference/{vendor.name}").text
+        spec = load_spec(vendor.spec_file)
+        ids = [op["operationId"] for item in spec["paths"].values() for op in item.values() if "operationId" in op]
+        assert ids and all(f'id="op-{i}"' in page for i in ids), vendor.name
+        assert '<script src="http' not in page and '<link rel="stylesheet" href="http' not in page
+    assert lms_sim.client.get("/_dashboard/reference/nobody").status_code == 404

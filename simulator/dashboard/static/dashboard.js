@@ -18,9 +18,11 @@ function say(text, isError = false) {
   box.classList.toggle("error", isError);
 }
 
-// A call to the control API; throws with the API's own error message.
+// A call to the control API; throws with the API's own error message. State-changing calls
+// are always declared JSON (the control API refuses anything else: a cross-site form cannot send it).
 async function sim(method, path, body) {
-  const init = { method, headers: headers(body === undefined ? {} : { "Content-Type": "application/json" }) };
+  const changes = method !== "GET" && method !== "HEAD";
+  const init = { method, headers: headers(changes ? { "Content-Type": "application/json" } : {}) };
   if (body !== undefined) init.body = JSON.stringify(body);
   const response = await fetch(`/_sim${path}`, init);
   const data = await response.json().catch(() => ({}));
@@ -28,11 +30,18 @@ async function sim(method, path, body) {
   return data;
 }
 
-// Replace an element's content with a server-rendered fragment.
+// Replace an element's content with a server-rendered fragment, unless a newer request for
+// the same element was made meanwhile (its answer must not be overwritten by an older one).
+const latest = new WeakMap();
+
 async function fragment(element, path, params = {}) {
   const query = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== "" && v != null));
+  const mine = (latest.get(element) || 0) + 1;
+  latest.set(element, mine);
   const response = await fetch(`/_dashboard/partials/${path}?${query}`, { headers: headers() });
-  element.innerHTML = await response.text();
+  const html = await response.text();
+  if (latest.get(element) !== mine) return;
+  element.innerHTML = html;
   if (!response.ok) throw new Error(element.textContent.trim());
 }
 
@@ -56,19 +65,45 @@ function text(tag, content, attrs = {}) {
   return node;
 }
 
-// -- views ---------------------------------------------------------------------------------
+// -- views and addresses ---------------------------------------------------------------------
+// Every view and every opened record has an address that can be shared and reloaded:
+//   #/overview  #/enrollments/{vendor}  #/enrollments/{vendor}/{tenant}/{id}
+//   #/journal  #/journal/{requestId}  #/controls  #/charts
+// Opening something pushes its address (the back button returns to the previous one).
 
 const refreshers = {};
 
-function showView() {
-  const name = (location.hash || "#overview").slice(1).split("?")[0];
-  const known = $$(".view").some((v) => v.id === name) ? name : "overview";
-  for (const view of $$(".view")) view.hidden = view.id !== known;
+function parseRoute() {
+  const hash = location.hash || "#/overview";
+  if (!hash.startsWith("#/")) {
+    const name = hash.slice(1);  // the short form (#journal) still works; #main is the skip link
+    return $$(".view").some((v) => v.id === name) ? { view: name, args: [] } : null;
+  }
+  const [view, ...args] = hash.slice(2).split("/").map(decodeURIComponent);
+  return { view: $$(".view").some((v) => v.id === view) ? view : "overview", args };
+}
+
+function address(view, ...args) {
+  return `#/${[view, ...args].map(encodeURIComponent).join("/")}`;
+}
+
+// Record where we are without running the route again (the page already shows it).
+function remember(view, ...args) {
+  const next = address(view, ...args);
+  if (location.hash !== next) history.pushState(null, "", next);
+}
+
+async function showView() {
+  const route = parseRoute();
+  if (!route) return;
+  for (const view of $$(".view")) view.hidden = view.id !== route.view;
   for (const link of $$(".tabs a")) {
-    if (link.dataset.view === known) link.setAttribute("aria-current", "page");
+    if (link.dataset.view === route.view) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
-  if (refreshers[known]) refreshers[known]().catch((error) => say(error.message, true));
+  if (route.view === "enrollments") await routeEnrollments(route.args);
+  else if (route.view === "journal") await routeJournal(route.args);
+  else if (refreshers[route.view]) await refreshers[route.view]();
 }
 
 async function refreshAll() {
@@ -102,6 +137,11 @@ function fillStatusOptions() {
   }
 }
 
+function closeEnrollment() {
+  openEnrollment = null;
+  $("#enrollment-detail").replaceChildren(text("p", "Open an enrollment to see its fields and history.", { class: "muted" }));
+}
+
 async function loadEnrollments() {
   const params = Object.fromEntries(new FormData($("#enrollment-filter")));
   await fragment($("#enrollment-list"), "enrollments", { ...params, offset: enrollmentOffset });
@@ -111,6 +151,19 @@ async function loadEnrollments() {
 async function showEnrollment(which) {
   openEnrollment = which;
   await fragment($("#enrollment-detail"), "enrollment", which);
+}
+
+// #/enrollments/{vendor}[/{tenant}/{id}]
+async function routeEnrollments([vendor, tenant, id]) {
+  const menu = $("#enrollment-vendor");
+  if (vendor && vendor !== menu.value && $$("option", menu).some((o) => o.value === vendor)) {
+    menu.value = vendor;
+    fillStatusOptions();
+    enrollmentOffset = 0;
+  }
+  if (tenant && id) openEnrollment = { vendor: menu.value, tenant, id };
+  else closeEnrollment();
+  await loadEnrollments();
 }
 
 refreshers.enrollments = loadEnrollments;
@@ -131,7 +184,7 @@ function prettyBody(raw) {
 function showRequest(entry) {
   const panel = $("#journal-detail");
   const parts = [
-    text("h3", `#${entry.id} ${entry.method} ${entry.path}`, { tabindex: "-1" }),
+    text("h3", `#${entry.id} ${entry.method} ${entry.path}`, { tabindex: "-1", "data-request-id": entry.requestId }),
     text("p", `${entry.vendor} · ${entry.tenant || "no tenant"} · ${entry.operationId || "no operation"} · status ${entry.status}` +
       (entry.fault ? ` · fault: ${entry.fault}` : "")),
   ];
@@ -172,6 +225,16 @@ async function loadJournal() {
   }));
 }
 
+// #/journal[/{requestId}]: the request is looked up among the newest 1,000.
+async function routeJournal([requestId]) {
+  await loadJournal();
+  if (!requestId) return;
+  let entry = journalRows.find((e) => e.requestId === requestId);
+  if (!entry) entry = (await sim("GET", "/requests?limit=1000")).requests.find((e) => e.requestId === requestId);
+  if (entry) showRequest(entry);
+  else $("#journal-detail").replaceChildren(text("p", `Request ${requestId} is not in the journal (any more).`, { class: "muted" }));
+}
+
 refreshers.journal = loadJournal;
 
 // -- faults and snapshots ------------------------------------------------------------------
@@ -187,7 +250,9 @@ async function loadFaults() {
     const remove = text("button", "Remove", { type: "button", "data-fault": rule.id, "aria-label": `Remove fault rule ${rule.id}` });
     const cell = text("td");
     cell.append(remove);
-    const answer = rule.kind === "error" ? `${rule.status}` : rule.kind;
+    const answer = rule.kind === "error" ? `${rule.status ?? 500}`
+      : rule.kind === "latency" ? `latency ${JSON.stringify(rule.latency || {})}`
+      : rule.kind === "hang" ? `hang ${rule.hangSeconds ?? 0} s` : rule.kind + (rule.status ? ` ${rule.status}` : "");
     const limits = `${rule.probability < 1 ? ` p=${rule.probability}` : ""}${rule.times ? ` ×${rule.times}` : ""}`;
     const row = text("tr");
     row.append(text("td", rule.id), text("td", describeRule(rule)), text("td", answer + limits),
@@ -210,8 +275,29 @@ async function loadSnapshots() {
   }));
 }
 
+async function loadWebhooks() {
+  const tenant = encodeURIComponent($("#webhook-tenant").value);
+  const [subs, deliveries] = await Promise.all([
+    sim("GET", `/webhooks?tenant=${tenant}`),
+    sim("GET", `/webhooks/deliveries?tenant=${tenant}&limit=20`),
+  ]);
+  $("#webhook-table tbody").replaceChildren(...subs.subscriptions.map((sub) => {
+    const row = text("tr", undefined, { "data-subscription": sub.id });
+    row.append(text("td", sub.id), text("td", sub.kind), text("td", sub.events.join(", ")), text("td", sub.targetUrl));
+    return row;
+  }));
+  $("#delivery-table tbody").replaceChildren(...deliveries.deliveries.map((d) => {
+    const row = text("tr", undefined, { "data-delivery-status": d.status });
+    const last = d.attempts.length ? d.attempts[d.attempts.length - 1] : null;
+    const attempts = `${d.attempts.length}${last ? ` (last: ${last.statusCode ?? last.error ?? "?"})` : ""}`;
+    row.append(text("td", d.id), text("td", d.event), text("td", d.subscriptionId), text("td", d.status),
+      text("td", attempts), text("td", d.createdAt, { class: "when" }));
+    return row;
+  }));
+}
+
 refreshers.controls = async () => {
-  await Promise.all([loadFaults(), loadSnapshots()]);
+  await Promise.all([loadFaults(), loadSnapshots(), loadWebhooks()]);
 };
 refreshers.charts = () => fragment($("#charts-body"), "charts", { window: $("#traffic-window").value });
 refreshers.overview = async () => {};
@@ -241,13 +327,17 @@ document.addEventListener("click", guard(async (event) => {
   if (target.dataset.copy !== undefined) await copy(target.dataset.copy);
   else if (target.dataset.advance) await advance(target.dataset.advance);
   else if (target.classList.contains("open-enrollment")) {
-    await showEnrollment({ vendor: target.dataset.vendor, tenant: target.dataset.tenant, id: target.dataset.id });
+    const { vendor, tenant, id } = target.dataset;
+    await showEnrollment({ vendor, tenant, id });
+    remember("enrollments", vendor, tenant, id);
     $("#detail-title").focus();
   } else if (target.classList.contains("page-link")) {
     enrollmentOffset = Number(target.dataset.offset);
     await loadEnrollments();
   } else if (target.dataset.index !== undefined) {
-    showRequest(journalRows[Number(target.dataset.index)]);
+    const entry = journalRows[Number(target.dataset.index)];
+    showRequest(entry);
+    remember("journal", entry.requestId);
   } else if (target.dataset.fault) {
     await sim("DELETE", `/faults/${target.dataset.fault}`);
     say(`Removed fault rule ${target.dataset.fault}`);
@@ -266,26 +356,61 @@ document.addEventListener("click", guard(async (event) => {
 }));
 
 $("#clock-custom").addEventListener("submit", guard(async () => advance($("#advance-duration").value.trim())));
-$("#enrollment-vendor").addEventListener("change", () => {
+// Another vendor: its own statuses, its first page, nothing open (and its own address).
+$("#enrollment-vendor").addEventListener("change", guard(async () => {
   fillStatusOptions();
-  openEnrollment = null;
-});
+  enrollmentOffset = 0;
+  closeEnrollment();
+  remember("enrollments", $("#enrollment-vendor").value);
+  await loadEnrollments();
+}));
 $("#enrollment-filter").addEventListener("submit", guard(async () => {
   enrollmentOffset = 0;
   await loadEnrollments();
 }));
 $("#journal-filter").addEventListener("submit", guard(loadJournal));
 $("#traffic-window").addEventListener("change", guard(refreshers.charts));
+// Only the fields of the chosen kind are shown (and sent).
+function showFaultFields() {
+  const kind = $("#fault-kind").value;
+  for (const label of $$("#fault-form [data-for-kinds]")) label.hidden = !label.dataset.forKinds.split(" ").includes(kind);
+}
+
+$("#fault-kind").addEventListener("change", showFaultFields);
 $("#fault-form").addEventListener("submit", guard(async (event) => {
   const form = Object.fromEntries(new FormData(event.target));
-  const rule = { status: Number(form.status), probability: Number(form.probability || 1) };
+  const rule = { kind: form.kind, probability: Number(form.probability || 1) };
   for (const key of ["vendor", "method", "path", "operationId"]) if (form[key]) rule[key] = form[key];
+  if (["error", "empty", "malformed"].includes(form.kind) && form.status) rule.status = Number(form.status);
+  if (form.kind === "latency") rule.latency = { ms: Number(form.latencyMs || 0) };
+  if (form.kind === "hang") rule.hangSeconds = Number(form.hangSeconds || 0);
   const times = numberOrNull(form.times || "");
   if (times !== null) rule.times = times;
   const created = await sim("POST", "/faults", rule);
-  say(`Added fault rule ${created.id}: ${describeRule(created)} → ${created.status}`);
+  say(`Added fault rule ${created.id}: ${describeRule(created)} → ${created.kind}${created.status ? ` ${created.status}` : ""}`);
   await loadFaults();
 }));
+$("#clone-form").addEventListener("submit", guard(async (event) => {
+  const form = Object.fromEntries(new FormData(event.target));
+  const body = { from: form.from };
+  if (form.name) body.name = form.name;
+  const created = await sim("POST", "/tenants", body);
+  say(`Cloned ${created.clonedFrom} as ${created.tenant}: records and credentials of its own`);
+  $("#clone-result").replaceChildren(...created.credentials.map((c) =>
+    text("li", `${c.vendor} · ${c.kind}: ${Object.entries(c.values).map(([k, v]) => `${k}=${v}`).join(" ")}`)));
+  for (const select of $$("select[name=tenant], #webhook-tenant, #clone-form select[name=from]")) {
+    select.append(text("option", created.tenant));
+  }
+}));
+const rateLimitForm = $("#rate-limit-form");
+if (rateLimitForm) rateLimitForm.addEventListener("submit", guard(async () => {
+  for (const select of $$("select[data-rate-vendor]", rateLimitForm)) {
+    if (!select.value) continue;
+    const result = await sim("PUT", `/vendors/${encodeURIComponent(select.dataset.rateVendor)}/rate-limit`, { profile: select.value });
+    say(`${result.vendor}: rate-limit profile ${result.profile} now in force`);
+  }
+}));
+$("#webhook-filter").addEventListener("submit", guard(loadWebhooks));
 $("#reset-form").addEventListener("submit", guard(async (event) => {
   const tenant = new FormData(event.target).get("tenant");
   const result = await sim("POST", `/reset${tenant ? `?tenant=${encodeURIComponent(tenant)}` : ""}`);
@@ -309,5 +434,7 @@ setInterval(() => {
 }, 5000);
 
 fillStatusOptions();
-window.addEventListener("hashchange", showView);
-showView();
+showFaultFields();
+const route = () => showView().catch((error) => say(error.message, true));
+window.addEventListener("hashchange", route);
+route();

@@ -5,7 +5,9 @@ case-insensitively): `POST /authenticate`; course enrollments per user, per cour
 id, in bulk, for "my" (the token's) user; create, create-or-update, re-enroll and
 un-enroll; chapter and lesson enrollments; lesson attempts (start, finish) with the
 roll-up attempt -> lesson -> chapter -> course; ILC session enrollments with seat
-capacity and a waitlist; and the reads to find ids (`/users`, `/courses`).
+capacity and a waitlist; and the reads to find ids (`/users` with Absorb's user field set,
+`/departments`, `/courses`). Query parameter and JSON property names bind
+case-insensitively, as ASP.NET does (`_Filter`, `{"Username": ...}`).
 `specs/absorb.yaml` marks each operation `documented` or `inferred` after the fact
 sheet; `docs/vendors/absorb.md` lists every choice made where the docs are silent.
 
@@ -21,8 +23,9 @@ active enrollment unchanged (201; option `absorb.duplicate_enrollment=error` giv
 un-enroll deletes the listed active enrollments and everything under them and answers
 204, or 422 listing unknown ids with no change; learners may only use the "my"
 operations (403); attempt statuses reuse the enrollment enum (1, 3, 5); a course's score
-is the mean of its lesson scores; a full ILC session puts the learner (and the ILC
-enrollment, if NotStarted) on the waitlist (8).
+is the mean of its lesson scores, and it ends Failed (5) once every lesson has an outcome
+and one is failed; dates are stored to the second they are shown; a full ILC session puts
+the learner (and the ILC enrollment, if NotStarted) on the waitlist (8).
 
 Not simulated: OAuth 2.0 (`/oauth/*`), multi-session ILCs (unsupported by the real API
 too), enrollment keys, certificates, curricula and course bundles, custom fields
@@ -78,6 +81,7 @@ VENDOR = VendorPlugin(
     load_tenant=fixtures.load_tenant,
     credentials=credentials,
     case_insensitive_paths=True,
+    case_insensitive_names=True,
     secret_operations=frozenset({"authenticate"}),
     generate=generate.generate,
     dashboard=dashboard.HOOKS,

@@ -16,6 +16,15 @@ operations = OperationTable()
 _FRACTION = re.compile(r"(\.\d{6})\d+")
 
 
+def now(ctx: RequestContext) -> dt.datetime:
+    """The request's instant at the precision Absorb shows (whole seconds).
+
+    Stored dates keep no more than the wire shows, so a sync client that passes back the
+    last `dateEdited` it saw as `modifiedSince` does not get the same records again.
+    """
+    return ctx.now().replace(microsecond=0)
+
+
 def parse_date(value: Any, where: str, *, status: int = 400) -> dt.datetime:
     """An input date: `yyyy-MM-dd` or ISO 8601 date-time; no offset means UTC."""
     text = str(value).strip()

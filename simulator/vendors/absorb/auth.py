@@ -116,6 +116,7 @@ def issue_token(ctx: RequestContext, body: dict[str, str]) -> str:
     if user is None or user.password is None or not _same(user.password, body["password"]) or user.active_status != 0:
         raise unauthorized("Invalid username or password.")
     now = ctx.now()
+    user.last_login_date = now.replace(microsecond=0)  # a login, as the portal records it (inferred)
     token = ctx.new_hex("absorb.token", TOKEN_LENGTH)
     ctx.session.execute(delete(AbsorbToken).where(AbsorbToken.user_id == user.id))
     ctx.session.add(

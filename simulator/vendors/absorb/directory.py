@@ -1,4 +1,4 @@
-"""Users and courses: the reads a client needs to find ids (and the course outline)."""
+"""Users, departments and courses: the reads a client needs to find ids (and the course outline)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,14 @@ from sqlalchemy.orm import Session
 
 from simulator.vendors.absorb import fields, lookups, wire
 from simulator.vendors.absorb.listing import ListQuery, fetch_page
-from simulator.vendors.absorb.models import AbsorbChapter, AbsorbCourse, AbsorbLesson, AbsorbSession, AbsorbUser
+from simulator.vendors.absorb.models import (
+    AbsorbChapter,
+    AbsorbCourse,
+    AbsorbDepartment,
+    AbsorbLesson,
+    AbsorbSession,
+    AbsorbUser,
+)
 
 
 def list_users(session: Session, tenant: str, q: ListQuery) -> tuple[list[AbsorbUser], int]:
@@ -22,6 +29,19 @@ def list_users(session: Session, tenant: str, q: ListQuery) -> tuple[list[Absorb
         id_col=AbsorbUser.id,
         status_col=AbsorbUser.active_status,
         edited_col=AbsorbUser.date_edited,
+    )
+
+
+def list_departments(session: Session, tenant: str, q: ListQuery) -> tuple[list[AbsorbDepartment], int]:
+    return fetch_page(
+        session,
+        select(AbsorbDepartment).where(AbsorbDepartment.tenant == tenant),
+        q,
+        fields.DEPARTMENT,
+        default_sort="name",
+        id_col=AbsorbDepartment.id,
+        status_col=None,
+        edited_col=AbsorbDepartment.date_edited,
     )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from simulator.core.context import Reply, RequestContext
 from simulator.core.errors import ApiError, Violation
 
+_UNPROCESSABLE = "A validation error occurred with the provided parameters."
 TERMS = {
     400: "BadRequest",
     401: "Unauthorized",
@@ -28,7 +29,14 @@ TERMS = {
 }
 
 
+# Operations whose documented statuses have 422 but no 400: a body they cannot bind is a
+# validation error there (the excerpt's "Finish attempt" lists 200, 404 and 422).
+BODY_ERRORS_ARE_422 = frozenset({"finishAttempt", "finishUserLessonAttempt"})
+
+
 def render_error(err: ApiError, ctx: RequestContext) -> Reply:
+    if err.status == 400 and ctx.operation_id in BODY_ERRORS_ARE_422:
+        err = ApiError(422, _UNPROCESSABLE, code="ErrorGeneric", details=err.details)
     details = err.details if isinstance(err.details, list) else []
     body = {
         "validations": [str(d) for d in details],
@@ -49,6 +57,4 @@ def validation_error(violations: list[Violation]) -> ApiError:
         )
     if locations == {"path"}:
         return ApiError(404, "The resource was not found.", code="NotFound", details=messages)
-    return ApiError(
-        422, "A validation error occurred with the provided parameters.", code="ErrorGeneric", details=messages
-    )
+    return ApiError(422, _UNPROCESSABLE, code="ErrorGeneric", details=messages)

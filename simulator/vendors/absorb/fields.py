@@ -2,6 +2,7 @@
 
 The excerpt does not mark fields `Filterable`; we allow every scalar field stored as a
 column (inferred). `timeSpent` (a TimeSpan string) is filterable as `timeSpentTicks`.
+Arrays (`ccEmailAddresses`, `roleIds`) and `customFields` are not comparable.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from simulator.vendors.absorb.models import (
     AbsorbCourse,
     AbsorbCourseEnrollment,
+    AbsorbDepartment,
     AbsorbLessonEnrollment,
     AbsorbSessionEnrollment,
     AbsorbUser,
@@ -89,15 +91,53 @@ SESSION_ENROLLMENT = {
 U = AbsorbUser
 USER = {
     "id": Field(U.id, GUID),
-    "username": Field(U.username, STRING),
+    "departmentId": Field(U.department_id, GUID),
     "firstName": Field(U.first_name, STRING),
+    "middleName": Field(U.middle_name, STRING),
     "lastName": Field(U.last_name, STRING),
+    "username": Field(U.username, STRING),
     "emailAddress": Field(U.email_address, STRING),
+    "externalId": Field(U.external_id, STRING),
+    "languageId": Field(U.language_id, INT),
+    "gender": Field(U.gender, INT),
+    "address": Field(U.address, STRING),
+    "address2": Field(U.address2, STRING),
+    "city": Field(U.city, STRING),
+    "provinceId": Field(U.province_id, GUID),
+    "countryId": Field(U.country_id, GUID),
+    "postalCode": Field(U.postal_code, STRING),
+    "phone": Field(U.phone, STRING),
+    "employeeNumber": Field(U.employee_number, STRING),
+    "location": Field(U.location, STRING),
     "jobTitle": Field(U.job_title, STRING),
-    "isAdmin": Field(U.is_admin, BOOL),
-    "activeStatus": Field(U.active_status, INT),
-    "dateAdded": Field(U.date_added, DATETIME),
+    "referenceNumber": Field(U.reference_number, STRING),
+    "dateHired": Field(U.date_hired, DATETIME),
+    "dateTerminated": Field(U.date_terminated, DATETIME),
     "dateEdited": Field(U.date_edited, DATETIME),
+    "dateAdded": Field(U.date_added, DATETIME),
+    "lastLoginDate": Field(U.last_login_date, DATETIME),
+    "notes": Field(U.notes, STRING),
+    "activeStatus": Field(U.active_status, INT),
+    "isLearner": Field(U.is_learner, BOOL),
+    "isAdmin": Field(U.is_admin, BOOL),
+    "isInstructor": Field(U.is_instructor, BOOL),
+    "isManager": Field(U.is_manager, BOOL),
+    "supervisorId": Field(U.supervisor_id, GUID),
+}
+
+D = AbsorbDepartment
+DEPARTMENT = {
+    "id": Field(D.id, GUID),
+    "name": Field(D.name, STRING),
+    "useDepartmentContactDetails": Field(D.use_department_contact_details, BOOL),
+    "companyName": Field(D.company_name, STRING),
+    "phoneNumber": Field(D.phone_number, STRING),
+    "emailAddress": Field(D.email_address, STRING),
+    "externalId": Field(D.external_id, STRING),
+    "parentId": Field(D.parent_id, GUID),
+    "currencyId": Field(D.currency_id, GUID),
+    "dateEdited": Field(D.date_edited, DATETIME),
+    "dateAdded": Field(D.date_added, DATETIME),
 }
 
 C = AbsorbCourse

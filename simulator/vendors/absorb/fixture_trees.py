@@ -1,5 +1,6 @@
 """Fixture enrollments as rows: each with its chapter and lesson enrollments, its lessons
-replayed to match its status and rolled up, and its ILC seat, computed in memory.
+replayed to match its status (one finished attempt per finished lesson, so the counts
+and the attempt records agree) and rolled up, and its ILC seat, computed in memory.
 
 This is what `enrollments.create`, `progress.roll_up` and `sessions.enroll` write for
 one enrollment at a time through the ORM; doing it on plain dicts and inserting each
@@ -16,6 +17,7 @@ from typing import Any
 from simulator.core import ids
 from simulator.core.fixtures import FixtureContext
 from simulator.vendors.absorb.models import (
+    AbsorbAttempt,
     AbsorbChapterEnrollment,
     AbsorbCourseEnrollment,
     AbsorbLessonEnrollment,
@@ -78,6 +80,7 @@ class EnrollmentTrees:
         self.chapter_rows: list[Row] = []
         self.lesson_rows: list[Row] = []
         self.session_rows: list[Row] = []  # ids are taken from the seeded counter in `write`
+        self.attempt_rows: list[Row] = []
         self._taken = taken_ids
         self._first_active: dict[tuple[str, str], Row] = {}
         self._seated: dict[str, int] = {}
@@ -138,7 +141,8 @@ class EnrollmentTrees:
         if is_active:
             self._first_active.setdefault((user["id"], course["id"]), row)
         chapters, lessons = self._activities(row, added)
-        self._replay_lessons(row, chapters, lessons, status, score, ticks, added, course["passing_score"])
+        done = self._replay_lessons(row, chapters, lessons, status, score, ticks, added, course["passing_score"])
+        self.attempt_rows.extend(_attempt(lesson) for lesson in done)
         return row
 
     def _activities(self, row: Row, added: dt.datetime) -> tuple[list[Row], list[Row]]:
@@ -185,7 +189,7 @@ class EnrollmentTrees:
                 "full_name": row["full_name"],
                 "lesson_type": lesson["lesson_type"],
                 "position": lesson["position"],
-                "is_active": True,
+                "is_active": row["is_active"],  # a historical enrollment's lessons are historical too
                 "attempts": 0,
                 "failures": 0,
                 "last_attempt": None,
@@ -216,8 +220,11 @@ class EnrollmentTrees:
         ticks: int,
         added: dt.datetime,
         passing_score: float | None,
-    ) -> None:
-        """Complete/Failed finish every lesson, InProgress the first; then roll up, keeping `status`."""
+    ) -> list[Row]:
+        """Complete/Failed finish every lesson, InProgress the first; then roll up, keeping `status`.
+
+        Returns the lessons finished (each by one attempt, started when the enrollment was added).
+        """
         if status in (_COMPLETE, _FAILED) and lessons:
             done = lessons
         elif status == _IN_PROGRESS and lessons:
@@ -229,7 +236,7 @@ class EnrollmentTrees:
                 row["date_completed"] = added + dt.timedelta(days=1)
             elif status == _IN_PROGRESS:
                 row["date_started"] = added
-            return
+            return []
         per_lesson = (ticks or _DEFAULT_LESSON_TIME) // len(lessons)
         finished = added + dt.timedelta(days=1)
         for lesson in done:
@@ -243,6 +250,7 @@ class EnrollmentTrees:
             row["progress"], row["date_completed"] = 100.0, row["date_completed"] or finished
         elif status == _FAILED:
             row["date_completed"] = None
+        return done
 
     def is_the_active_enrollment(self, row: Row) -> bool:
         """Whether `row` is what the API would find as the user's active enrollment in the course."""
@@ -303,6 +311,25 @@ class EnrollmentTrees:
         fx.insert(AbsorbChapterEnrollment, self.chapter_rows)
         fx.insert(AbsorbLessonEnrollment, self.lesson_rows)
         fx.insert(AbsorbSessionEnrollment, self.session_rows)
+        fx.insert(AbsorbAttempt, self.attempt_rows)
+
+
+def _attempt(lesson: Row) -> Row:
+    """The one finished attempt behind a replayed lesson: its count, date, score and time."""
+    return {
+        "id": ids.derived_uuid("absorb.attempt", lesson["id"]),
+        "tenant": lesson["tenant"],
+        "lesson_enrollment_id": lesson["id"],
+        "user_id": lesson["user_id"],
+        "course_id": lesson["course_id"],
+        "lesson_id": lesson["lesson_id"],
+        "status": lesson["status"],
+        "score": lesson["score"],
+        "start_date": lesson["last_attempt"],
+        "completion_date": lesson["date_completed"],
+        "time_spent_ticks": lesson["time_spent_ticks"],
+        "sequence": 1,
+    }
 
 
 def _roll_up(row: Row, chapters: list[Row], lessons: list[Row], now: dt.datetime, passing: float | None) -> None:
@@ -313,9 +340,9 @@ def _roll_up(row: Row, chapters: list[Row], lessons: list[Row], now: dt.datetime
     row["time_spent_ticks"] = min(sum(x["time_spent_ticks"] for x in lessons), MAX_TICKS)
     row["date_edited"] = now
     row["progress"] = round(100.0 * len(done) / len(lessons), 2)
-    if all(c["status"] == _COMPLETE for c in chapters) and len(done) == len(lessons):
-        row["score"] = _mean([x["score"] for x in done])
-        failed = passing is not None and row["score"] < passing
+    if all(x["status"] in (_COMPLETE, _FAILED) for x in lessons):
+        row["score"] = _mean([x["score"] for x in lessons])
+        failed = len(done) < len(lessons) or (passing is not None and row["score"] < passing)
         row["status"] = _FAILED if failed else _COMPLETE
         row["date_started"] = row["date_started"] or now
         if not failed:

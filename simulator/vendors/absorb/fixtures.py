@@ -1,8 +1,11 @@
 """Loading one tenant's `absorb` fixture section.
 
     portal:      {apiKey: GUID, name?, disabled?: false}
-    users:       [{id, username, password?, firstName, lastName, emailAddress?, jobTitle?,
-                   isAdmin?: false, activeStatus?: 0, dateAdded?}]
+    departments: [{id, name, parentId?, externalId?, companyName?, phoneNumber?, emailAddress?, dateAdded?}]
+    users:       [{id, username, password?, firstName, middleName?, lastName, emailAddress?, jobTitle?,
+                   departmentId?, externalId?, employeeNumber?, location?, phone?, city?, postalCode?,
+                   referenceNumber?, notes?, supervisorId?, dateHired?, dateTerminated?, lastLoginDate?,
+                   isAdmin?: false, isInstructor?: false, isManager?: false, activeStatus?: 0, dateAdded?}]
     courses:     [{id, name, description?, courseType?: OnlineCourse|InstructorLedCourse,
                    requiresApproval?, passingScore?, credits?, dateAdded?,
                    chapters?: [{id, name, lessons: [{id, name, type?}]}],
@@ -34,6 +37,7 @@ from simulator.vendors.absorb.models import (
     AbsorbChapter,
     AbsorbCourse,
     AbsorbCourseEnrollment,
+    AbsorbDepartment,
     AbsorbLesson,
     AbsorbPortal,
     AbsorbSession,
@@ -53,13 +57,27 @@ def _guid(item: Mapping[str, Any], key: str, where: str) -> str:
         raise FixtureError(f"{where}.{key}", f"not a GUID: {value!r}") from None
 
 
+def _seconds(fx: FixtureContext, value: Any, where: str) -> dt.datetime:
+    """A fixture time at the precision Absorb shows (see `api.now`)."""
+    return fx.time(value, where).replace(microsecond=0)
+
+
+def _optional_seconds(fx: FixtureContext, value: Any, where: str) -> dt.datetime | None:
+    return None if value is None else _seconds(fx, value, where)
+
+
 def load_tenant(fx: FixtureContext, tenant: str, section: Mapping[str, Any]) -> None:
     where = f"tenants.{tenant}.absorb"
     check(section, where, Mapping)
     _portal(fx, tenant, require(section, "portal", where, Mapping), f"{where}.portal")
     catalog = Catalog()
+    departments = {}
+    for path, item in items(section, "departments", where):
+        department = _department(fx, tenant, item, path)
+        departments[department["id"]] = department
+    fx.insert(AbsorbDepartment, list(departments.values()))
     for path, item in items(section, "users", where):
-        user = _user(fx, tenant, item, path)
+        user = _user(fx, tenant, item, path, departments)
         catalog.users[user["id"]] = user
     for path, item in items(section, "courses", where):
         _course(fx, tenant, item, path, catalog)
@@ -104,27 +122,85 @@ def _portal(fx: FixtureContext, tenant: str, item: Mapping[str, Any], where: str
     )
 
 
-def _user(fx: FixtureContext, tenant: str, item: Mapping[str, Any], where: str) -> Row:
-    added = fx.time(optional(item, "dateAdded", where, (str, dt.datetime), "@now-P365D"), f"{where}.dateAdded")
+def _department(fx: FixtureContext, tenant: str, item: Mapping[str, Any], where: str) -> Row:
+    added = _seconds(fx, optional(item, "dateAdded", where, (str, dt.datetime), "@now-P400D"), f"{where}.dateAdded")
+    parent = optional(item, "parentId", where, str)
     return {
         "id": _guid(item, "id", where),
         "tenant": tenant,
-        "username": require(item, "username", where, str),
-        "password": optional(item, "password", where, str),
-        "first_name": require(item, "firstName", where, str),
-        "last_name": require(item, "lastName", where, str),
+        "name": require(item, "name", where, str),
+        "parent_id": None if parent is None else _guid(item, "parentId", where),
+        "external_id": optional(item, "externalId", where, str),
+        "company_name": optional(item, "companyName", where, str),
+        "phone_number": optional(item, "phoneNumber", where, str),
         "email_address": optional(item, "emailAddress", where, str),
-        "job_title": optional(item, "jobTitle", where, str),
-        "avatar": None,
-        "is_admin": optional(item, "isAdmin", where, bool, False),
-        "active_status": one_of(optional(item, "activeStatus", where, int, 0), (0, 1), f"{where}.activeStatus"),
+        "use_department_contact_details": False,
+        "currency_id": None,
         "date_added": added,
         "date_edited": added,
     }
 
 
+_USER_TEXT = {
+    "middle_name": "middleName",
+    "external_id": "externalId",
+    "employee_number": "employeeNumber",
+    "location": "location",
+    "phone": "phone",
+    "address": "address",
+    "city": "city",
+    "postal_code": "postalCode",
+    "reference_number": "referenceNumber",
+    "notes": "notes",
+    "email_address": "emailAddress",
+    "job_title": "jobTitle",
+}
+
+
+def _user(fx: FixtureContext, tenant: str, item: Mapping[str, Any], where: str, departments: Mapping[str, Row]) -> Row:
+    added = _seconds(fx, optional(item, "dateAdded", where, (str, dt.datetime), "@now-P365D"), f"{where}.dateAdded")
+    department = optional(item, "departmentId", where, str)
+    if department is not None and _guid(item, "departmentId", where) not in departments:
+        raise FixtureError(f"{where}.departmentId", "no such department in this tenant")
+    supervisor = optional(item, "supervisorId", where, str)
+    row: Row = {
+        "id": _guid(item, "id", where),
+        "tenant": tenant,
+        "username": require(item, "username", where, str),
+        "password": optional(item, "password", where, str),
+        "department_id": None if department is None else _guid(item, "departmentId", where),
+        "first_name": require(item, "firstName", where, str),
+        "last_name": require(item, "lastName", where, str),
+        "language_id": None,
+        "gender": None,
+        "address2": None,
+        "province_id": None,
+        "country_id": None,
+        "cc_email_addresses": [],
+        "role_ids": [],
+        "supervisor_id": None if supervisor is None else _guid(item, "supervisorId", where),
+        "avatar": None,
+        "is_admin": optional(item, "isAdmin", where, bool, False),
+        "is_learner": True,
+        "is_instructor": optional(item, "isInstructor", where, bool, False),
+        "is_manager": optional(item, "isManager", where, bool, False),
+        "active_status": one_of(optional(item, "activeStatus", where, int, 0), (0, 1), f"{where}.activeStatus"),
+        "date_added": added,
+        "date_edited": added,
+    }
+    for column, key in _USER_TEXT.items():
+        row[column] = optional(item, key, where, str)
+    for column, key in (
+        ("date_hired", "dateHired"),
+        ("date_terminated", "dateTerminated"),
+        ("last_login_date", "lastLoginDate"),
+    ):
+        row[column] = _optional_seconds(fx, item.get(key), f"{where}.{key}")
+    return row
+
+
 def _course(fx: FixtureContext, tenant: str, item: Mapping[str, Any], where: str, catalog: Catalog) -> None:
-    added = fx.time(optional(item, "dateAdded", where, (str, dt.datetime), "@now-P365D"), f"{where}.dateAdded")
+    added = _seconds(fx, optional(item, "dateAdded", where, (str, dt.datetime), "@now-P365D"), f"{where}.dateAdded")
     course_type = one_of(optional(item, "courseType", where, str, "OnlineCourse"), COURSE_TYPES, f"{where}.courseType")
     passing = optional(item, "passingScore", where, _NUM)
     credits = optional(item, "credits", where, _NUM)
@@ -174,7 +250,7 @@ def _course(fx: FixtureContext, tenant: str, item: Mapping[str, Any], where: str
             "course_id": course["id"],
             "name": require(ilc, "name", path, str),
             "capacity": capacity,
-            "date_start": None if start is None else fx.time(start, f"{path}.dateStart"),
+            "date_start": None if start is None else _seconds(fx, start, f"{path}.dateStart"),
         }
         catalog.sessions[session_row["id"]] = session_row
 
@@ -187,7 +263,7 @@ def _enrollment(fx: FixtureContext, item: Mapping[str, Any], where: str, trees: 
     if course is None:
         raise FixtureError(f"{where}.courseId", "no such course in this tenant")
     status = one_of(require(item, "status", where, int), ALL_STATUSES, f"{where}.status")
-    added = fx.time(require(item, "dateAdded", where, (str, dt.datetime)), f"{where}.dateAdded")
+    added = _seconds(fx, require(item, "dateAdded", where, (str, dt.datetime)), f"{where}.dateAdded")
     enrollment_id = _guid(item, "id", where)
     if not trees.claim_id(enrollment_id):
         raise FixtureError(f"{where}.id", "duplicate enrollment id")
@@ -198,8 +274,8 @@ def _enrollment(fx: FixtureContext, item: Mapping[str, Any], where: str, trees: 
         added,
         status=status,
         is_active=optional(item, "isActive", where, bool, True),
-        date_due=fx.optional_time(item.get("dateDue"), f"{where}.dateDue"),
-        date_expires=fx.optional_time(item.get("dateExpires"), f"{where}.dateExpires"),
+        date_due=_optional_seconds(fx, item.get("dateDue"), f"{where}.dateDue"),
+        date_expires=_optional_seconds(fx, item.get("dateExpires"), f"{where}.dateExpires"),
         score=float(optional(item, "score", where, _NUM, 0.0)),
         ticks=int(optional(item, "timeSpentTicks", where, int, 0)),
     )

@@ -68,7 +68,7 @@ def conditions(
     q: ListQuery, fields: Mapping[str, Field], status_col: Any, edited_col: Any
 ) -> list[ColumnElement[bool]]:
     out: list[ColumnElement[bool]] = []
-    if q.status is not None:
+    if q.status is not None and status_col is not None:
         out.append(status_col == q.status)
     if q.modified_since is not None:
         out.append(edited_col > q.modified_since)

@@ -13,6 +13,7 @@ from simulator.vendors.absorb.models import (
     AbsorbChapterEnrollment,
     AbsorbCourse,
     AbsorbCourseEnrollment,
+    AbsorbDepartment,
     AbsorbLesson,
     AbsorbLessonEnrollment,
     AbsorbSession,
@@ -35,6 +36,10 @@ def _get(session: Session, model: type[T], tenant: str, key: str, message: str) 
 
 def user(session: Session, tenant: str, user_id: str) -> AbsorbUser:
     return _get(session, AbsorbUser, tenant, user_id, "User not found.")
+
+
+def department(session: Session, tenant: str, department_id: str) -> AbsorbDepartment:
+    return _get(session, AbsorbDepartment, tenant, department_id, "Department not found.")
 
 
 def course(session: Session, tenant: str, course_id: str) -> AbsorbCourse:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from simulator.core.db import Base, TenantScoped
@@ -27,17 +27,63 @@ class AbsorbPortal(TenantScoped, Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class AbsorbDepartment(TenantScoped, Base):
+    """A department: every user belongs to one (`departmentId`); departments nest by `parentId`."""
+
+    __tablename__ = "absorb_departments"
+    id: Mapped[str] = mapped_column(String(GUID), primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME))
+    parent_id: Mapped[str | None] = mapped_column(String(GUID), default=None)
+    external_id: Mapped[str | None] = mapped_column(String(NAME), default=None)
+    company_name: Mapped[str | None] = mapped_column(String(NAME), default=None)
+    phone_number: Mapped[str | None] = mapped_column(String(NAME), default=None)
+    email_address: Mapped[str | None] = mapped_column(String(320), default=None)
+    use_department_contact_details: Mapped[bool] = mapped_column(Boolean, default=False)
+    currency_id: Mapped[str | None] = mapped_column(String(GUID), default=None)
+    date_added: Mapped[dt.datetime] = mapped_column()
+    date_edited: Mapped[dt.datetime] = mapped_column()
+
+    __table_args__ = (Index("ix_absorb_departments_list", "tenant", "name", "id"),)
+
+
 class AbsorbUser(TenantScoped, Base):
+    """A user with the field set of Absorb's user resource (see docs/vendors/absorb.md)."""
+
     __tablename__ = "absorb_users"
     id: Mapped[str] = mapped_column(String(GUID), primary_key=True)
     username: Mapped[str] = mapped_column(String(NAME))
     password: Mapped[str | None] = mapped_column(String(NAME), default=None)  # None: cannot log in
+    department_id: Mapped[str | None] = mapped_column(String(GUID), default=None)
     first_name: Mapped[str] = mapped_column(String(NAME))
+    middle_name: Mapped[str | None] = mapped_column(String(NAME), default=None)
     last_name: Mapped[str] = mapped_column(String(NAME))
     email_address: Mapped[str | None] = mapped_column(String(320), default=None)
+    external_id: Mapped[str | None] = mapped_column(String(NAME), default=None)
+    cc_email_addresses: Mapped[list[str]] = mapped_column(JSON, default=list)
+    language_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    gender: Mapped[int | None] = mapped_column(Integer, default=None)
+    address: Mapped[str | None] = mapped_column(String(NAME), default=None)
+    address2: Mapped[str | None] = mapped_column(String(NAME), default=None)
+    city: Mapped[str | None] = mapped_column(String(NAME), default=None)
+    province_id: Mapped[str | None] = mapped_column(String(GUID), default=None)
+    country_id: Mapped[str | None] = mapped_column(String(GUID), default=None)
+    postal_code: Mapped[str | None] = mapped_column(String(40), default=None)
+    phone: Mapped[str | None] = mapped_column(String(60), default=None)
+    employee_number: Mapped[str | None] = mapped_column(String(NAME), default=None)
+    location: Mapped[str | None] = mapped_column(String(NAME), default=None)
     job_title: Mapped[str | None] = mapped_column(String(NAME), default=None)
+    reference_number: Mapped[str | None] = mapped_column(String(NAME), default=None)
+    date_hired: Mapped[dt.datetime | None] = mapped_column(default=None)
+    date_terminated: Mapped[dt.datetime | None] = mapped_column(default=None)
+    last_login_date: Mapped[dt.datetime | None] = mapped_column(default=None)
+    notes: Mapped[str | None] = mapped_column(String(2000), default=None)
+    role_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    supervisor_id: Mapped[str | None] = mapped_column(String(GUID), default=None)
     avatar: Mapped[str | None] = mapped_column(String(NAME), default=None)
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_learner: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_instructor: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_manager: Mapped[bool] = mapped_column(Boolean, default=False)
     active_status: Mapped[int] = mapped_column(Integer, default=0)  # 0 Active, 1 Inactive
     date_added: Mapped[dt.datetime] = mapped_column()
     date_edited: Mapped[dt.datetime] = mapped_column()
@@ -45,6 +91,7 @@ class AbsorbUser(TenantScoped, Base):
     __table_args__ = (
         UniqueConstraint("tenant", "username", name="uq_absorb_user_username"),
         Index("ix_absorb_users_list", "tenant", "last_name", "first_name", "id"),
+        Index("ix_absorb_users_department", "tenant", "department_id"),
     )
 
     @property

@@ -49,7 +49,7 @@ _TOKEN = re.compile(
     (?P<ws>\s+)
   | (?P<typed>(?:guid|datetime|datetimeoffset)'(?:[^']|'')*')
   | (?P<string>'(?:[^']|'')*')
-  | (?P<number>-?\d+(?:\.\d+)?)
+  | (?P<number>-?[0-9]+(?:\.[0-9]+)?)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:/[A-Za-z_][A-Za-z0-9_]*)*)
   | (?P<punct>[(),])
     """,
@@ -250,6 +250,8 @@ def _typed_literal(text: str) -> _Operand:
     prefix, _, rest = text.partition("'")
     body = rest[:-1].replace("''", "'")
     if prefix.lower() == "guid":
+        if not body.isascii():  # `uuid.UUID` would read fullwidth digits as hex digits
+            raise QueryError(f"{text!r} is not a valid guid literal")
         try:
             return _literal(GUID, str(uuid.UUID(body)))
         except ValueError:

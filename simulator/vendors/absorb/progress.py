@@ -3,8 +3,9 @@
 Starting an attempt puts the lesson (and its chapter and course) in progress and
 counts the attempt. Finishing it with 3 completes the lesson, with 5 fails it (counting
 a failure); either adds the attempt's time. A chapter completes when all its lessons
-are complete; the course completes when all its chapters are, scoring the mean of its
-lesson scores and ending Failed (5) when that is under the course's passing score.
+are complete. Once every lesson has an outcome (Complete or Failed) the course is
+decided: it scores the mean of its lesson scores and ends Failed (5) when a lesson is
+failed or that mean is under the course's passing score, else Complete (3).
 Course progress is the share of completed lessons; `timeSpent` sums up the tree.
 """
 
@@ -25,6 +26,9 @@ from simulator.vendors.absorb.models import (
 )
 from simulator.vendors.absorb.states import LESSON_OPEN_FOR_ATTEMPTS, STARTABLE, Status
 from simulator.vendors.absorb.wire import ticks_between
+
+# A lesson with an outcome: the course is decided once every lesson has one.
+FINISHED = frozenset({Status.COMPLETE, Status.FAILED})
 
 # .NET's TimeSpan.MaxValue, which is also the largest int64 a database column holds.
 MAX_TICKS = 2**63 - 1
@@ -152,10 +156,12 @@ def roll_up(session: Session, enrollment: AbsorbCourseEnrollment, now: dt.dateti
     if enrollment.status in (Status.COMPLETE, Status.FAILED):
         return  # a finished course keeps its outcome (a later retake changes lessons only)
     enrollment.progress = round(100.0 * len(done) / len(lessons), 2)
-    if all(c.status == Status.COMPLETE for c in chapters) and len(done) == len(lessons):
-        enrollment.score = _mean([x.score for x in done])
+    if all(x.status in FINISHED for x in lessons):
+        enrollment.score = _mean([x.score for x in lessons])
         course = lookups.course(session, enrollment.tenant, enrollment.course_id)
-        failed = course.passing_score is not None and enrollment.score < course.passing_score
+        failed = len(done) < len(lessons) or (
+            course.passing_score is not None and enrollment.score < course.passing_score
+        )
         enrollment.status = int(Status.FAILED if failed else Status.COMPLETE)
         enrollment.date_started = enrollment.date_started or now
         if not failed:

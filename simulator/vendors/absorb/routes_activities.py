@@ -8,7 +8,7 @@ from sqlalchemy import Select, select
 
 from simulator.core.context import Reply, RequestContext
 from simulator.vendors.absorb import fields, lookups, progress, sessions, wire
-from simulator.vendors.absorb.api import collection, flag, modified_since, operations, optional_date, path_id
+from simulator.vendors.absorb.api import collection, flag, modified_since, now, operations, optional_date, path_id
 from simulator.vendors.absorb.listing import fetch_page
 from simulator.vendors.absorb.models import (
     AbsorbAttempt,
@@ -138,7 +138,8 @@ def list_lesson_enrollments(ctx: RequestContext) -> Reply:
         status_col=LE.status,
         edited_col=LE.date_edited,
     )
-    return Reply(200, wire.page("enrollments", [wire.lesson_enrollment(r) for r in rows], total, q.limit, q.offset))
+    items = [wire.lesson_enrollment(r) for r in rows]
+    return Reply(200, wire.page("lessonEnrollments", items, total, q.limit, q.offset))
 
 
 # -- attempts -------------------------------------------------------------------------
@@ -153,7 +154,7 @@ def list_lesson_attempts(ctx: RequestContext) -> Reply:
 @operations("startLessonAttempt")
 def start_lesson_attempt(ctx: RequestContext) -> Reply:
     enrollment = _enrollment(ctx)
-    attempt = progress.start_attempt(ctx.session, enrollment, path_id(ctx, "lessonId"), ctx.now())
+    attempt = progress.start_attempt(ctx.session, enrollment, path_id(ctx, "lessonId"), now(ctx))
     return Reply(200, {"attemptId": attempt.id, "courseId": attempt.course_id, "userId": attempt.user_id})
 
 
@@ -166,7 +167,7 @@ def _finish(ctx: RequestContext, attempt: AbsorbAttempt) -> Reply:
         score=None if body.get("score") is None else float(body["score"]),
         start_date=optional_date(body, "startDate"),
         completion_date=optional_date(body, "completionDate"),
-        now=ctx.now(),
+        now=now(ctx),
     )
     return Reply(200, {"attemptId": attempt.id})
 
@@ -216,7 +217,7 @@ def enroll_user_in_session(ctx: RequestContext) -> Reply:
     course = lookups.course(ctx.session, ctx.tenant, path_id(ctx, "courseId"))
     ilc = lookups.ilc_session(ctx.session, ctx.tenant, course.id, path_id(ctx, "sessionId"))
     enrollment, row = sessions.enroll(
-        ctx.session, user, ilc, ctx.now(), re_enroll=flag(ctx, "reEnroll"), cancel_session=flag(ctx, "cancelSession")
+        ctx.session, user, ilc, now(ctx), re_enroll=flag(ctx, "reEnroll"), cancel_session=flag(ctx, "cancelSession")
     )
     return Reply(
         201,

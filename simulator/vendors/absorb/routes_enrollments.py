@@ -9,7 +9,16 @@ from sqlalchemy import select
 
 from simulator.core.context import Reply, RequestContext
 from simulator.vendors.absorb import auth, directory, enrollments, fields, lookups, sessions, wire
-from simulator.vendors.absorb.api import collection, flag, modified_since, operations, optional_date, path_id, user_id
+from simulator.vendors.absorb.api import (
+    collection,
+    flag,
+    modified_since,
+    now,
+    operations,
+    optional_date,
+    path_id,
+    user_id,
+)
 from simulator.vendors.absorb.listing import fetch_page, validation
 from simulator.vendors.absorb.models import AbsorbCourseEnrollment
 
@@ -34,6 +43,18 @@ def list_users(ctx: RequestContext) -> Reply:
 @operations("getUser")
 def get_user(ctx: RequestContext) -> Reply:
     return Reply(200, wire.user(lookups.user(ctx.session, ctx.tenant, path_id(ctx, "userId"))))
+
+
+@operations("listDepartments")
+def list_departments(ctx: RequestContext) -> Reply:
+    q = collection(ctx)
+    rows, total = directory.list_departments(ctx.session, ctx.tenant, q)
+    return Reply(200, wire.page("departments", [wire.department(r) for r in rows], total, q.limit, q.offset))
+
+
+@operations("getDepartment")
+def get_department(ctx: RequestContext) -> Reply:
+    return Reply(200, wire.department(lookups.department(ctx.session, ctx.tenant, path_id(ctx, "departmentId"))))
 
 
 @operations("listCourses")
@@ -121,7 +142,7 @@ def list_bulk_student_courses(ctx: RequestContext) -> Reply:
 def _enroll(ctx: RequestContext, user_key: str, course_key: str, re_enroll: bool) -> Reply:
     user = lookups.user(ctx.session, ctx.tenant, user_key)
     course = lookups.course(ctx.session, ctx.tenant, course_key)
-    enrollment, created = enrollments.enroll(ctx.session, user, course, ctx.now(), re_enroll=re_enroll)
+    enrollment, created = enrollments.enroll(ctx.session, user, course, now(ctx), re_enroll=re_enroll)
     if not created and ctx.settings.option("absorb", "duplicate_enrollment", "existing") == "error":
         raise validation("The user is already enrolled in this course; set reEnroll=true to enroll again.")
     return Reply(201, wire.created(enrollment))
@@ -145,16 +166,16 @@ def save_user_enrollment(ctx: RequestContext) -> Reply:
     dates: dict[str, dt.datetime | None] = {
         name: optional_date(body, name) for name in ("dateCompleted", "dateExpires") if name in body
     }
-    now = ctx.now()
-    enrollment, _created = enrollments.enroll(ctx.session, user, course, now, re_enroll=flag(ctx, "reEnroll"))
-    enrollments.apply_settable(enrollment, body, dates, now)
+    instant = now(ctx)
+    enrollment, _created = enrollments.enroll(ctx.session, user, course, instant, re_enroll=flag(ctx, "reEnroll"))
+    enrollments.apply_settable(enrollment, body, dates, instant)
     ctx.session.flush()
     return Reply(201, wire.created(enrollment))
 
 
 @operations("unenrollEnrollments")
 def unenroll_enrollments(ctx: RequestContext) -> Reply:
-    now = ctx.now()
-    freed = enrollments.unenroll(ctx.session, ctx.tenant, list(ctx.body), now)
-    sessions.promote(ctx.session, freed, now)
+    instant = now(ctx)
+    freed = enrollments.unenroll(ctx.session, ctx.tenant, list(ctx.body), instant)
+    sessions.promote(ctx.session, freed, instant)
     return Reply(204)

@@ -14,6 +14,7 @@ from simulator.vendors.absorb.models import (
     AbsorbChapterEnrollment,
     AbsorbCourse,
     AbsorbCourseEnrollment,
+    AbsorbDepartment,
     AbsorbLesson,
     AbsorbLessonEnrollment,
     AbsorbSession,
@@ -161,19 +162,61 @@ def attempt(row: AbsorbAttempt) -> dict[str, Any]:
 
 
 def user(row: AbsorbUser) -> dict[str, Any]:
+    """Absorb's user resource, field for field (custom fields are not simulated: null)."""
     return {
         "id": row.id,
-        "username": row.username,
+        "departmentId": row.department_id,
         "firstName": row.first_name,
+        "middleName": row.middle_name,
         "lastName": row.last_name,
-        "fullName": row.full_name,
+        "username": row.username,
         "emailAddress": row.email_address,
+        "externalId": row.external_id,
+        "ccEmailAddresses": list(row.cc_email_addresses or []),
+        "languageId": row.language_id,
+        "gender": row.gender,
+        "address": row.address,
+        "address2": row.address2,
+        "city": row.city,
+        "provinceId": row.province_id,
+        "countryId": row.country_id,
+        "postalCode": row.postal_code,
+        "phone": row.phone,
+        "employeeNumber": row.employee_number,
+        "location": row.location,
         "jobTitle": row.job_title,
-        "avatar": row.avatar,
-        "isAdmin": row.is_admin,
-        "activeStatus": row.active_status,
-        "dateAdded": iso(row.date_added),
+        "referenceNumber": row.reference_number,
+        "dateHired": iso(row.date_hired),
+        "dateTerminated": iso(row.date_terminated),
         "dateEdited": iso(row.date_edited),
+        "dateAdded": iso(row.date_added),
+        "lastLoginDate": iso(row.last_login_date),
+        "notes": row.notes,
+        "customFields": None,
+        "roleIds": list(row.role_ids or []),
+        "activeStatus": row.active_status,
+        "isLearner": row.is_learner,
+        "isAdmin": row.is_admin,
+        "isInstructor": row.is_instructor,
+        "isManager": row.is_manager,
+        "supervisorId": row.supervisor_id,
+        "hasUsername": True,
+    }
+
+
+def department(row: AbsorbDepartment) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "useDepartmentContactDetails": row.use_department_contact_details,
+        "companyName": row.company_name,
+        "phoneNumber": row.phone_number,
+        "emailAddress": row.email_address,
+        "externalId": row.external_id,
+        "parentId": row.parent_id,
+        "currencyId": row.currency_id,
+        "dateEdited": iso(row.date_edited),
+        "dateAdded": iso(row.date_added),
     }
 
 

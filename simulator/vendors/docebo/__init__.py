@@ -7,7 +7,10 @@ Simulated (specs/docebo.yaml):
   enroll, bulk update ("Multiple update") and bulk unenroll of every user x every course,
   at most 1,000 users per call, one transaction per call, set-based SQL.
 - `POST/GET/PUT/DELETE /learn/v1/enrollments/{course_id}/{user_id}`.
-- `GET /manage/v1/user[/{user_id}]`, `GET /course/v1/courses[/{course_id}]` (inferred).
+- `GET /manage/v1/user[/{user_id}]`, `GET /manage/v1/user/session` (who am I),
+  `GET /learn/v1/courses`, `GET /course/v1/courses[/{course_id}]`.
+- `POST /oauth2/token` takes a form, multipart or JSON body; `page=0` is the first page;
+  a path that matches no operation (or a non-numeric id segment) is a 404.
 - Status codes -2..4 and levels 1..7 (states.py); lists show names, single views codes.
 - `X-Docebo-Api-Version: 1.0.0` on every response; an optional rate-limit profile of
   1,000 calls per hour per IP (auth.py).
@@ -17,8 +20,11 @@ Inferred (the sources are silent; see docs/vendors/docebo.md for the full table)
   `{"error", "error_description"}` from the OAuth2 layer (errors.py);
 - pairs not enrolled in a multiple update are reported in `not_updated` with HTTP 200;
   unknown users/courses in bulk calls are reported the same way, not as 404;
-- single enroll of an existing enrollment is 409; single update/view/unenroll of a
-  pair that is not enrolled is 404;
+- single enroll of an existing enrollment is 409; single view/unenroll of a pair that
+  is not enrolled is 404, the single update reports it as the multiple update does (200;
+  an unknown course or user in its path stays 404);
+- the bulk-enroll answer carries both readings public clients use (`enrolled` as user ids,
+  `errors[0].enrolled` as the pairs); see docs/vendors/docebo.md for the evidence;
 - leaving status 2 clears `date_complete`; status 1 stamps `date_first_access` if empty;
 - at most 100 courses per bulk call; page size 1..200 (default 200), pages from 1;
 - a plain user's token (level "user") may only list and view its own enrollments (403);

@@ -39,7 +39,7 @@ RATE_LIMIT_META_KEY = "docebo.rate_limit"
 # A plain user's token (level "user") may only read its own enrollments (inferred: Docebo
 # scopes what a token can do by its user's level; admins and power users do everything here).
 LEARNER_ROLE = "user"
-LEARNER_OPERATIONS = frozenset({"listEnrollments", "getEnrollment"})
+LEARNER_OPERATIONS = frozenset({"listEnrollments", "getEnrollment", "getSession"})
 
 
 def set_rate_limit_profile(session: Session, profile: str) -> None:

@@ -200,6 +200,20 @@ def update_values(changes: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
     values: dict[str, Any] = {key: changes[key] for key in UPDATABLE if key in changes}
     status = changes.get("status")
     now_param = bindparam("sim_now", now, type_=UtcDateTime())
+    if "date_complete" in changes:
+        # A completion date belongs to completed enrollments only: with a status below
+        # completed (given now, or stored) the date sent along is not stored.
+        completed = states.sets_completion(status) if status is not None else None
+        if completed is False:
+            values["date_complete"] = None
+        elif completed is None:
+            values["date_complete"] = case(
+                (
+                    DoceboEnrollment.status == states.COMPLETED,
+                    bindparam("sim_done", changes["date_complete"], type_=UtcDateTime()),
+                ),
+                else_=DoceboEnrollment.date_complete,
+            )
     if status is not None:
         values["waiting"] = states.is_waiting(status)
         if "date_complete" not in changes:

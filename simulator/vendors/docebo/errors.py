@@ -53,6 +53,12 @@ def not_found(message: str) -> ApiError:
     return ApiError(404, message)
 
 
+def not_found_path(path: str) -> ApiError:
+    """A path no operation serves. Docebo's routes only match numeric ids, so
+    `/course/v1/courses/enrollments` is not a course view with a bad id but an unknown path."""
+    return ApiError(404, f"Page not found: {path}")
+
+
 def oauth_error(status: int, code: str, description: str) -> ApiError:
     return ApiError(status, description, code=code)
 
@@ -91,6 +97,9 @@ def render_error(err: ApiError, ctx: RequestContext) -> Reply:
 
 
 def validation_error(violations: list[Violation]) -> ApiError:
+    if any(v.location.startswith("path.") and v.severity == "error" for v in violations):
+        # A path segment that is not an id matches no Docebo route: 404, not a 400 about a parameter.
+        return ApiError(404, "Page not found", violations=violations)
     errors = [{"field": _field(v.location), "message": v.message} for v in violations if v.severity == "error"]
     summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]) or "Invalid request"
     return ApiError(400, f"Invalid parameters: {summary}", details=errors, violations=violations)

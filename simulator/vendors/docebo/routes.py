@@ -16,7 +16,7 @@ from simulator.core.errors import ApiError
 from simulator.core.vendor import OperationTable
 from simulator.vendors.docebo import backend, directory, states, tokens, wire
 from simulator.vendors.docebo.auth import learner_id
-from simulator.vendors.docebo.errors import VERSION_HEADERS, bad_request
+from simulator.vendors.docebo.errors import VERSION_HEADERS, bad_request, not_found_path
 
 operations = OperationTable()
 
@@ -125,8 +125,16 @@ def _messages(outcome: backend.Outcome) -> list[str]:
 
 
 def _enroll_body(outcome: backend.Outcome) -> dict[str, Any]:
-    enrolled = [{"id_user": user_id, "id_course": course_id, "waiting": False} for course_id, user_id in outcome.done]
-    return wire.wrap({"enrolled": enrolled, "errors": _messages(outcome)})
+    """Both readings found in public clients (docs/vendors/docebo.md): `enrolled` as the ids of
+    the users enrolled (the 2017 SDK), and `errors[0].enrolled` as the pairs enrolled."""
+    pairs = [{"id_user": user_id, "id_course": course_id, "waiting": False} for course_id, user_id in outcome.done]
+    failures = [
+        {"id_user": user_id, "id_course": course_id, "message": reason}
+        for reason, failed in outcome.failed.items()
+        for course_id, user_id in failed
+    ]
+    user_ids = backend.unique(user_id for _, user_id in outcome.done)
+    return wire.wrap({"enrolled": user_ids, "errors": [{"enrolled": pairs}, *failures]})
 
 
 def _update_body(outcome: backend.Outcome) -> dict[str, Any]:
@@ -137,11 +145,20 @@ def _update_body(outcome: backend.Outcome) -> dict[str, Any]:
     return wire.wrap({"updated": [_pair(p) for p in outcome.done], "not_updated": not_updated})
 
 
+def _list_arg(ctx: RequestContext, name: str) -> Any:
+    """A list parameter from the query or, for clients that send one on a GET, the JSON body."""
+    value = ctx.query.get(name)
+    if value is None and isinstance(ctx.body, Mapping):
+        value = ctx.body.get(name)
+    return value
+
+
 def _page_args(ctx: RequestContext) -> tuple[int, int]:
-    page = ctx.query.get("page") or 1
-    page_size = ctx.query.get("page_size") or DEFAULT_PAGE_SIZE
+    # page=0 (several clients' default) is the first page, as page=1 is.
+    page = _list_arg(ctx, "page") or 1
+    page_size = _list_arg(ctx, "page_size") or DEFAULT_PAGE_SIZE
     if not _is_id(page) or not _is_id(page_size) or page_size > DEFAULT_PAGE_SIZE:
-        raise bad_request("page must be at least 1 and page_size between 1 and 200")
+        raise bad_request("page must be at least 0 and page_size between 1 and 200")
     return page, page_size
 
 
@@ -160,6 +177,7 @@ def _query_list(ctx: RequestContext, *names: str) -> list[Any]:
 
 @operations("requestToken")
 def request_token(ctx: RequestContext) -> Reply:
+    # A form or a JSON object: the spec has already checked that every field is a string.
     form = ctx.body if isinstance(ctx.body, Mapping) else {}
     return _reply(tokens.issue(ctx, form))
 
@@ -222,7 +240,7 @@ def unenroll_users(ctx: RequestContext) -> Reply:
 def _path_id(ctx: RequestContext, name: str) -> int:
     value = ctx.path_params.get(name)
     if not isinstance(value, int) or not _is_id(value):
-        raise bad_request(f"{name} must be a positive integer")
+        raise not_found_path(ctx.path)
     return value
 
 
@@ -250,10 +268,15 @@ def get_enrollment(ctx: RequestContext) -> Reply:
 
 @operations("updateEnrollment")
 def update_enrollment(ctx: RequestContext) -> Reply:
+    # A pair of a known course and user that is not enrolled is answered as the multiple
+    # update answers it: HTTP 200, the pair in `not_updated`. An unknown course or user in
+    # the path is a missing resource (404), as on the view and the unenroll.
     course_id, user_id = _path_ids(ctx)
     changes = _changes(_body(ctx))
-    backend.update_one(ctx.session, ctx.tenant, ctx.now(), course_id, user_id, changes)
-    return _reply(_update_body(backend.Outcome(done=[(course_id, user_id)])))
+    backend.require_course(ctx.session, ctx.tenant, course_id)
+    backend.require_user(ctx.session, ctx.tenant, user_id)
+    outcome = backend.update_many(ctx.session, ctx.tenant, ctx.now(), [course_id], [user_id], changes)
+    return _reply(_update_body(outcome))
 
 
 @operations("unenrollUser")
@@ -267,7 +290,7 @@ def unenroll_user(ctx: RequestContext) -> Reply:
 
 
 def _search_text(ctx: RequestContext) -> str | None:
-    value = ctx.query.get("search_text")
+    value = _list_arg(ctx, "search_text")
     return value if isinstance(value, str) and value else None
 
 
@@ -278,6 +301,14 @@ def list_users(ctx: RequestContext) -> Reply:
         ctx.session, ctx.tenant, search=_search_text(ctx), page=page, page_size=page_size
     )
     return _reply(wire.page([wire.user_item(u) for u in users], count=total, page_number=page, page_size=page_size))
+
+
+@operations("getSession")
+def get_session(ctx: RequestContext) -> Reply:
+    user_id = ctx.principal.extra.get("user_id") if ctx.principal else None
+    if not isinstance(user_id, int):
+        raise ApiError(404, "This access token belongs to no user (client_credentials grant)")
+    return _reply(wire.wrap(wire.session(backend.require_user(ctx.session, ctx.tenant, user_id))))
 
 
 @operations("getUser")
@@ -294,6 +325,17 @@ def list_courses(ctx: RequestContext) -> Reply:
         ctx.session, ctx.tenant, search=_search_text(ctx), types=types, page=page, page_size=page_size
     )
     return _reply(wire.page([wire.course_item(c) for c in courses], count=total, page_number=page, page_size=page_size))
+
+
+@operations("listLearnCourses")
+def list_learn_courses(ctx: RequestContext) -> Reply:
+    page, page_size = _page_args(ctx)
+    types = [str(t) for t in _query_list(ctx, "type")]
+    courses, total = directory.list_courses(
+        ctx.session, ctx.tenant, search=_search_text(ctx), types=types, page=page, page_size=page_size
+    )
+    items = [wire.learn_course_item(c) for c in courses]
+    return _reply(wire.page(items, count=total, page_number=page, page_size=page_size))
 
 
 @operations("getCourse")

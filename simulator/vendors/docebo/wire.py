@@ -1,8 +1,9 @@
 """Rows to Docebo's JSON, and Docebo's request values to Python.
 
 Dates on the wire are `YYYY-MM-DD HH:MM:SS` in UTC (the platform's time zone in the
-simulator is UTC); a bare `YYYY-MM-DD` is accepted on input as midnight. Lists show
-statuses and levels as strings, single views as the integer codes.
+simulator is UTC; the 2017 SDK's examples and its "MYSQL format UTC" say so). On input a
+bare `YYYY-MM-DD` is midnight, and the ISO 8601 form clients send (`...T...Z`, offsets)
+is accepted too. Lists show statuses and levels as strings, single views as the integer codes.
 """
 
 from __future__ import annotations
@@ -19,19 +20,22 @@ from simulator.vendors.docebo.errors import API_VERSION, bad_request
 from simulator.vendors.docebo.models import DoceboCourse, DoceboEnrollment, DoceboUser
 
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
-_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?: (\d{2}):(\d{2}):(\d{2}))?$")
+# ASCII digits only (`\d` would take other scripts' digits too), and no trailing newline (\Z).
+_DATE = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?\Z"
+)
 
 
 def parse_date(value: Any, field: str) -> dt.datetime:
-    """A Docebo date (`YYYY-MM-DD HH:MM:SS` or `YYYY-MM-DD`), as UTC; anything else is a 400."""
-    match = _DATE.match(value) if isinstance(value, str) else None
-    if match is None:
+    """A Docebo date (`YYYY-MM-DD HH:MM:SS` or `YYYY-MM-DD`, UTC) or the ISO 8601 form clients
+    send (`2026-03-14T12:00:00Z`, with fractions or an offset), as UTC; anything else is a 400."""
+    if not isinstance(value, str) or _DATE.match(value) is None:
         raise _bad_date(field, value)
-    year, month, day, hour, minute, second = (int(g) if g is not None else 0 for g in match.groups())
     try:
-        return dt.datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
         raise _bad_date(field, value) from exc
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def _bad_date(field: str, value: Any) -> ApiError:
@@ -130,6 +134,25 @@ def course_item(course: DoceboCourse) -> dict[str, Any]:
         "duration": course.duration,
         "slug_name": slug(course.name),
         "date_creation": date(course.created_at),
+    }
+
+
+def learn_course_item(course: DoceboCourse) -> dict[str, Any]:
+    """An entry of `GET /learn/v1/courses` (the SDK's LearnCourseIndexItems adds `selling`)."""
+    return {**course_item(course), "selling": False}
+
+
+def session(user: DoceboUser) -> dict[str, Any]:
+    """`GET /manage/v1/user/session`, with the keys third-party clients read."""
+    return {
+        "id": user.id,
+        "username": user.username,
+        "firstname": user.firstname,
+        "lastname": user.lastname,
+        "email": user.email,
+        "user_level": user.role,
+        "lang_code": "english",
+        "timezone": "UTC",
     }
 
 

@@ -1,7 +1,7 @@
 """Learn.link — Thrive Learning's public API (`https://public.api.learn.link`), mounted at `/learnlink`.
 
-Simulated: the enrolment GETs (documented), assignments, completions, audiences and
-users (paths from third-party clients), and the OAuth2 token endpoint; HTTP Basic
+Simulated: the enrolment GETs (documented), assignments, completions, audiences,
+users, contents and activities (paths from third-party clients), and the OAuth2 token endpoint; HTTP Basic
 (Tenant ID : API secret) and Bearer tokens with the documented scopes; the error
 envelope `{"status", "error", "message"}`; and the enrolment status machine on the
 simulated clock, with its event log (`history`).
@@ -11,7 +11,8 @@ Status machine (docs give the statuses; the transitions are inferred):
   scheduled -> open on availableDate; open -> overdue once dueDate has passed
   open/overdue -> complete on a completion of the primary or an alternative content
   (a late completion from overdue also completes: inferred)
-  recurring: complete -> scheduled at once, availableDate = completion + recurrence days
+  recurring: complete until the next period opens (the end of the completed period, or the
+  new availableDate = completion + recurrence days if sooner), then -> scheduled
   any -> archived when the user leaves the audience or the assignment is deleted;
   archived -> open again when the user rejoins (inferred).
   History entries are stamped with the moment the transition happened (the due date
@@ -21,7 +22,7 @@ Choices where the docs are silent (all `x-provenance: inferred` in the spec):
   - history entry `type`s: assigned, available, due, completed, recurred, updated, archived;
   - POST /assignments answers 201 with the assignment, PATCH 200, DELETE 204;
   - one live assignment per (audience, primary content): a second one is 409;
-  - PATCH/DELETE `audienceId` must be the assignment's audience (else 404); a new
+  - PATCH/DELETE `audienceId` must be the assignment's audience (else 409); a new
     completionPeriod moves the due date of pending enrolments (overdue may reopen);
     a new recurrence applies from the next completion;
   - a completion counts only for open/overdue enrolments (scheduled ones ignore it),
@@ -32,13 +33,15 @@ Choices where the docs are silent (all `x-provenance: inferred` in the spec):
     missing scope 403 (Basic secrets carry scopes too), another tenant's ids 404;
   - enrolments of a deleted assignment are no longer readable (404), like the assignment;
   - tokens are 64-hex opaque strings; the token endpoint uses the same error envelope;
+  - `perPage` up to 1000 on the `{results, pagination}` lists (100 on assignments and
+    enrolments); activities are the tenant's completions (type `completed`);
   - enrolment ids are derived from (assignment id, user id): one enrolment per pair;
   - rate limiting (429) is off unless `rate_limit_per_minute` is set for the vendor;
   - webhooks: payload `{event, tenantId, timestamp, data}`; events `assignment.assigned|
     updated|removed`, `enrolment.<new status>`, `content.completed`; subscriptions are
     managed through the admin API (no documented public endpoint).
 
-Not simulated: `/rest/v2` user lifecycle, contents/activities lists, audience member
+Not simulated: `/rest/v2` user lifecycle, activity kinds other than completions, audience member
 endpoints of the public API (membership changes go through the admin API), smart
 audiences, `content.passed`, RPL imports, regional hosts, webhook token hosts.
 
@@ -46,9 +49,9 @@ Fixture section (`tenants.<name>.learnlink`):
     tenantId: eu-west-2_AcmeDemo01
     credentials: [{secret: acme-secret, scopes: [api/all, ...]}]   # scopes default to all
     historyStart: "@now-P730D"         # when audiences and their first members begin
-    users:      [{key, id?, ref?, firstName?, lastName?, email?, role?}]
-    contents:   [{key, id?, title, type?}]
-    audiences:  [{key, id?, name, reference?, members: [user key or id]}]
+    users:      [{key, id?, ref?, firstName?, lastName?, email?, role?, status? (active)}]
+    contents:   [{key, id?, title, type?, description?, author?}]
+    audiences:  [{key, id?, name, reference?, apiControlled? (true), members: [user key or id]}]
     assignments: [{key, id?, audience, content, alternatives?, completionPeriod?, recurrence?,
                    hideAlternativeContent?, assignedAt, availableFrom?}]
     completions: [{user, content, completedAt}]
@@ -115,4 +118,5 @@ VENDOR = VendorPlugin(
     generate=generate.generate,
     dashboard=dashboard.HOOKS,
     close=delivery.stop_for,
+    extra={"discard_pending_work": delivery.discard_pending},
 )

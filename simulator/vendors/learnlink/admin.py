@@ -14,7 +14,7 @@ from simulator.core import clock
 from simulator.core.context import Reply, RequestContext
 from simulator.core.errors import ApiError
 from simulator.core.vendor import OperationTable
-from simulator.vendors.learnlink import wire
+from simulator.vendors.learnlink import receivers, wire
 from simulator.vendors.learnlink.backend import completions, directory, enrolments, webhooks
 from simulator.vendors.learnlink.models import LearnlinkWebhookSubscription
 
@@ -75,6 +75,10 @@ def list_subscriptions(ctx: RequestContext) -> Reply:
 def add_subscription(ctx: RequestContext) -> Reply:
     body = ctx.body
     tenant = body["tenant"]
+    try:
+        receivers.check(body["targetUrl"], receivers.ReceiverPolicy.from_settings(ctx.settings))
+    except receivers.TargetRefused as exc:
+        raise ApiError(403, str(exc), details={"field": "targetUrl", "option": "--webhook-allow"}) from exc
     try:
         row = webhooks.add_subscription(
             ctx.session,

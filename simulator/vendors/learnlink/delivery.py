@@ -31,7 +31,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from simulator.core import clock
+from simulator.vendors.learnlink import receivers
 from simulator.vendors.learnlink.backend.webhooks import SIGNATURE_HEADER, signature
+from simulator.vendors.learnlink.receivers import ReceiverPolicy
 
 if TYPE_CHECKING:
     import httpx
@@ -85,8 +87,9 @@ class AttemptResult:
 
 
 class DeliveryWorker:
-    def __init__(self, engine: Engine, options: DeliveryOptions) -> None:
+    def __init__(self, engine: Engine, options: DeliveryOptions, policy: ReceiverPolicy | None = None) -> None:
         self.options = options
+        self.policy = policy or ReceiverPolicy()
         self.shared_connection = isinstance(engine.pool, StaticPool)
         self.sessions = sessionmaker(engine, expire_on_commit=False, autoflush=False)
         self._stop = threading.Event()
@@ -102,6 +105,10 @@ class DeliveryWorker:
         self._stop.set()
         self._pool.shutdown(wait=True, cancel_futures=True)
 
+    def abandon(self) -> None:
+        self._stop.set()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
     def drain(self, session: Session) -> int:
         """Write the attempts waiting in the mailbox (in-memory databases). Returns how many."""
         with self._mailbox_lock:
@@ -113,17 +120,24 @@ class DeliveryWorker:
     def _deliver(self, job: Job) -> None:
         if not self.shared_connection and not self._claim(job):
             return  # not committed after all, or another process sends it
+        try:
+            # Checked again, and the checked address used: the name may resolve elsewhere now.
+            target = receivers.check(job.target_url, self.policy)
+        except receivers.TargetRefused as exc:
+            self._record(AttemptResult(job, 1, None, f"refused: {exc}", 0.0, "failed"))
+            return
         body = job.payload.encode()
         headers = {
+            "host": target.host_header,
             "content-type": "application/json",
             SIGNATURE_HEADER: signature(job.secret, body),
             "x-thrive-event": job.event,
         }
         import httpx  # here, not at the top: a fifth of a second of every start, for a rare webhook
 
-        with httpx.Client(timeout=self.options.timeout_seconds) as client:
+        with httpx.Client(timeout=self.options.timeout_seconds, follow_redirects=False, trust_env=False) as client:
             for number in range(1, self.options.max_attempts + 1):
-                status, error, latency = _post(client, job.target_url, body, headers)
+                status, error, latency = _post(client, target, body, headers)
                 ok = status is not None and 200 <= status < 300
                 last = ok or number == self.options.max_attempts
                 final = ("delivered" if ok else "failed") if last else None
@@ -174,12 +188,16 @@ def _write(session: Session, result: AttemptResult) -> None:
     session.flush()
 
 
-def _post(client: httpx.Client, url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str | None, float]:
+def _post(
+    client: httpx.Client, target: receivers.Target, body: bytes, headers: dict[str, str]
+) -> tuple[int | None, str | None, float]:
     import httpx
 
     started = time.perf_counter()
     try:
-        response = client.post(url, content=body, headers=headers)
+        response = client.post(
+            target.url, content=body, headers=headers, extensions={"sni_hostname": target.server_name}
+        )
     except httpx.HTTPError as exc:
         return None, f"{type(exc).__name__}: {exc}", (time.perf_counter() - started) * 1000
     latency = (time.perf_counter() - started) * 1000
@@ -209,7 +227,10 @@ def worker_for(engine: Engine) -> DeliveryWorker:
     with _workers_lock:
         worker = _workers.get(engine)
         if worker is None:
-            worker = _workers[engine] = DeliveryWorker(engine, DeliveryOptions.from_settings(_settings.get(engine)))
+            settings = _settings.get(engine)
+            worker = _workers[engine] = DeliveryWorker(
+                engine, DeliveryOptions.from_settings(settings), ReceiverPolicy.from_settings(settings)
+            )
         return worker
 
 
@@ -255,6 +276,15 @@ def stop_for(engine: Engine) -> None:
         worker = _workers.pop(engine, None)
     if worker is not None:
         worker.stop()
+
+
+def discard_pending(session: Session) -> None:
+    """Drop the deliveries this process is still sending (a reset removed their subscriptions):
+    waiting retries end at once, an attempt under way is not recorded. Does not wait."""
+    with _workers_lock:
+        worker = _workers.pop(_engine(session), None)
+    if worker is not None:
+        worker.abandon()
 
 
 def stop_all() -> None:

@@ -137,6 +137,7 @@ def _load_directory(
                 "last_name": optional(entry, "lastName", path, str),
                 "email": optional(entry, "email", path, str),
                 "role": optional(entry, "role", path, str, "learner"),
+                "status": optional(entry, "status", path, str, "active"),
                 "created_at": start,
                 "updated_at": start,
             }
@@ -148,6 +149,8 @@ def _load_directory(
                 "id": keys.assign("content", entry, path),
                 "title": require(entry, "title", path, str),
                 "type": optional(entry, "type", path, str, "article"),
+                "description": optional(entry, "description", path, str),
+                "author": optional(entry, "author", path, str),
                 "created_at": start,
                 "updated_at": start,
             }
@@ -159,6 +162,7 @@ def _load_directory(
             "id": audience_id,
             "name": require(entry, "name", path, str),
             "reference": optional(entry, "reference", path, str),
+            "api_controlled": optional(entry, "apiControlled", path, bool, True),
             "created_at": start,
             "updated_at": start,
         }

@@ -55,6 +55,8 @@ class LearnlinkContent(TenantScoped, Base):
     id: Mapped[str] = mapped_column(OBJECT_ID, primary_key=True)
     title: Mapped[str] = mapped_column(String(255))
     type: Mapped[str] = mapped_column(String(32), default="article")
+    description: Mapped[str | None] = mapped_column(String(1000), default=None)
+    author: Mapped[str | None] = mapped_column(String(255), default=None)
     created_at: Mapped[dt.datetime] = mapped_column()
     updated_at: Mapped[dt.datetime] = mapped_column()
 
@@ -65,6 +67,8 @@ class LearnlinkAudience(TenantScoped, Base):
     name: Mapped[str] = mapped_column(String(255))
     reference: Mapped[str | None] = mapped_column(String(255), default=None, index=True)
     type: Mapped[str] = mapped_column(String(16), default="manual")
+    # False for audiences kept in sync by another system (an HRIS feed), not through the API.
+    api_controlled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column()
     updated_at: Mapped[dt.datetime] = mapped_column()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from simulator.core import clock
@@ -95,10 +96,12 @@ def get_enrolment(ctx: RequestContext) -> Reply:
 def list_enrolments(ctx: RequestContext) -> Reply:
     assignment = assignments.get(ctx.session, ctx.tenant, ctx.path_params["assignmentId"])
     page, per_page = _paging(ctx)
+    status = ctx.query.get("status")
     rows = enrolments.list_for_assignment(
         ctx.session,
         assignment.id,
-        status=ctx.query.get("status"),
+        # The docs write statuses capitalised (`Overdue`); the API's values are lowercase.
+        status=str(status).lower() if status is not None else None,
         updated_from=_instant(ctx.query.get("updatedAtFrom"), "updatedAtFrom"),
         updated_to=_instant(ctx.query.get("updatedAtTo"), "updatedAtTo"),
         page=page,
@@ -224,7 +227,14 @@ def create_completion(ctx: RequestContext) -> Reply:
 @operations("listAudiences")
 def list_audiences(ctx: RequestContext) -> Reply:
     page, per_page = _paging(ctx)
-    rows, total = directory.list_audiences(ctx.session, ctx.tenant, page=page, per_page=per_page)
+    api_controlled = ctx.query.get("apiControlled")
+    rows, total = directory.list_audiences(
+        ctx.session,
+        ctx.tenant,
+        api_controlled=api_controlled if isinstance(api_controlled, bool) else None,
+        page=page,
+        per_page=per_page,
+    )
     return Reply(200, wire.results_page([wire.audience(r) for r in rows], total=total, page=page, per_page=per_page))
 
 
@@ -237,8 +247,55 @@ def get_audience(ctx: RequestContext) -> Reply:
 @operations("listUsers")
 def list_users(ctx: RequestContext) -> Reply:
     page, per_page = _paging(ctx)
-    rows, total = directory.list_users(ctx.session, ctx.tenant, page=page, per_page=per_page)
+    status = ctx.query.get("status")
+    rows, total = directory.list_users(
+        ctx.session, ctx.tenant, status=str(status) if status is not None else None, page=page, per_page=per_page
+    )
     audiences = directory.audiences_of_users(ctx.session, [r.id for r in rows])
     return Reply(
         200, wire.results_page([wire.user(r, audiences[r.id]) for r in rows], total=total, page=page, per_page=per_page)
     )
+
+
+@operations("listContents")
+def list_contents(ctx: RequestContext) -> Reply:
+    page, per_page = _paging(ctx)
+    rows, total = directory.list_contents(ctx.session, ctx.tenant, page=page, per_page=per_page)
+    return Reply(200, wire.results_page([wire.content(r) for r in rows], total=total, page=page, per_page=per_page))
+
+
+_TIMESTAMP = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"(?:[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?\Z"
+)
+
+
+def _timestamp(ctx: RequestContext, name: str) -> dt.datetime | None:
+    """`YYYY-MM-DD HH:MM:SS` (UTC, what the airbyte connector sends) or ISO 8601."""
+    value = ctx.query.get(name)
+    if value is None:
+        return None
+    text = str(value).strip()
+    if _TIMESTAMP.match(text) is None:  # ASCII digits only: fromisoformat would take others
+        raise ApiError(422, f"{name}: not a date-time (YYYY-MM-DD HH:MM:SS or ISO 8601)")
+    try:
+        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError(422, f"{name}: not a date-time (YYYY-MM-DD HH:MM:SS or ISO 8601)") from None
+    return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
+
+
+@operations("listActivities")
+def list_activities(ctx: RequestContext) -> Reply:
+    page, per_page = _paging(ctx)
+    rows, total = directory.list_activities(
+        ctx.session,
+        ctx.tenant,
+        date_from=_timestamp(ctx, "timestampFrom"),
+        date_to=_timestamp(ctx, "timestampTo"),
+        page=page,
+        per_page=per_page,
+    )
+    kinds = directory.content_types(ctx.session, [r.content_id for r in rows])
+    results = [wire.activity(r, kinds.get(r.content_id)) for r in rows]
+    return Reply(200, wire.results_page(results, total=total, page=page, per_page=per_page))

@@ -108,7 +108,7 @@ def audience(row: LearnlinkAudience, member_ids: Sequence[str] | None = None) ->
         "id": row.id,
         "name": row.name,
         "reference": row.reference,
-        "apiControlled": True,
+        "apiControlled": row.api_controlled,
         "category": "audience",
         "type": row.type,
         "parent": None,
@@ -121,17 +121,36 @@ def audience(row: LearnlinkAudience, member_ids: Sequence[str] | None = None) ->
 
 
 def content(row: LearnlinkContent) -> dict[str, Any]:
+    """An entry of `/rest/v1/contents` (the airbyte connector's field set)."""
     return {
         "id": row.id,
-        "title": row.title,
         "type": row.type,
+        "title": row.title,
+        "description": row.description,
+        "author": row.author,
+        "isOfficial": True,
+        "tags": [],
         "createdAt": iso(row.created_at),
         "updatedAt": iso(row.updated_at),
     }
 
 
+def activity(row: LearnlinkCompletion, content_type: str | None) -> dict[str, Any]:
+    """An entry of `/rest/v1/activities`: a completion seen as a learner activity."""
+    return {
+        "id": row.id,
+        "date": iso(row.completed_at),
+        "type": "completed",
+        "user": row.user_id,
+        "contentType": content_type,
+        "contextId": row.content_id,
+        "contextType": "content",
+        "data": {"completion": True, "completedDate": iso(row.completed_at), "completiontype": row.completion_type},
+    }
+
+
 def results_page(results: list[dict[str, Any]], *, total: int, page: int, per_page: int) -> dict[str, Any]:
-    """The `{results, pagination}` envelope of the directory lists (users, audiences)."""
+    """The `{results, pagination}` envelope of the directory lists (users, audiences, contents, activities)."""
     pages = (total + per_page - 1) // per_page
     return {
         "results": results,

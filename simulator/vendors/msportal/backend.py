@@ -132,15 +132,18 @@ def update_enrollment(
     """Apply the changes; returns the enrollment as it now is (one read, not a second query)."""
     enrollment, course, user = get_enrollment(session, tenant, enrollment_id)
     was = enrollment.status
+    status = changes.get("status", was)
+    _refuse_contradictions(status, changes)
     if "progress" in changes:
         enrollment.progress = float(changes["progress"])
     if "score" in changes:
         enrollment.score = float(changes["score"])
     if "dueDate" in changes:
         enrollment.due_date = changes["dueDate"]
-    status = changes.get("status", was)
     enrollment.status = status
-    if enrollment.started_at is None and (status != states.NOT_STARTED or enrollment.progress > 0):
+    if status == states.NOT_STARTED and "status" in changes:
+        enrollment.progress, enrollment.started_at = 0.0, None  # what not started means
+    elif enrollment.started_at is None and (status != states.NOT_STARTED or enrollment.progress > 0):
         enrollment.started_at = now
     if status == states.COMPLETED:
         if was != states.COMPLETED:
@@ -152,6 +155,34 @@ def update_enrollment(
         enrollment.completed_at = None
         revoke_certificate(session, enrollment, now, f"Enrollment moved back to {status}")
     return enrollment, course, user
+
+
+# The progress a status implies: a PATCH that sets the status with another progress, or
+# changes the progress of a completed enrollment, is refused rather than rewritten.
+_IMPLIED_PROGRESS = {states.COMPLETED: 100.0, states.NOT_STARTED: 0.0}
+
+
+def _refuse_contradictions(status: str, changes: Mapping[str, Any]) -> None:
+    """A 400 naming the conflict when `progress` disagrees with the status the enrollment will have.
+
+    Answering 200 with another value than the one sent would hide the conflict from the
+    client; applying it would store a completed enrollment at 50%.
+    """
+    implied = _IMPLIED_PROGRESS.get(status)
+    if "progress" not in changes or implied is None or float(changes["progress"]) == implied:
+        return
+    if status == states.NOT_STARTED and "status" not in changes:
+        return  # progress on a not-started enrollment is applied (it stamps startedAt)
+    if "status" in changes:
+        message = f"progress must be {implied:g} when status is {status} (got {changes['progress']:g})"
+    else:
+        message = (
+            f"the enrollment is {status}, so its progress is {implied:g}: send status in_progress "
+            f"with the progress to change it (got {changes['progress']:g})"
+        )
+    raise ApiError(
+        400, "Validation error", code="VALIDATION_ERROR", details=[{"field": "body.progress", "message": message}]
+    )
 
 
 def passes(course: MspCourse, score: float | None) -> bool:

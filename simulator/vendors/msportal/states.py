@@ -5,7 +5,10 @@ reconstruction (the public docs describe the fields, not the lifecycle):
 - entering in_progress, or any progress above 0, stamps startedAt once;
 - entering completed stamps completedAt, sets progress to 100 and issues a certificate
   when the score reaches the course's passingScore (or the course has none);
-- leaving completed clears completedAt and revokes the certificate.
+- leaving completed clears completedAt and revokes the certificate;
+- setting not_started clears progress and startedAt;
+- a progress that contradicts the status (completed and not 100, set not_started and not
+  0, or a completed enrollment's progress changed without a new status) is a 400.
 """
 
 from __future__ import annotations

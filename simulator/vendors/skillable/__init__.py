@@ -13,14 +13,19 @@ GetClassEnrollment/{id}, GetClassEnrollmentByClassAndUser, SearchClassEnrollment
 
 Inferred (the docs are silent; chosen here and marked `x-provenance: inferred`):
 - Enroll (60) and Audit (50) hold a seat; `Used` counts them against `Size`.
-- Asking for 60/50 in a full class lands on Waitlist (20); a freed seat promotes the
-  longest-waiting enrollment (earliest waitlisting, then lowest id) to Enroll (60).
+- A create asking for 60/50 in a full class lands on Waitlist (20); an update asking for
+  one is status 10 and changes nothing (status 0 only when the change was applied); a
+  freed seat promotes the longest-waiting enrollment (earliest waitlisting, then lowest
+  id) to Enroll (60).
 - A seat holder cancelling at or after `Start - LateCancelWindowHours` (simulated
   clock) gets `LateCancel: true`; a client may also send lateCancel=true with a cancel.
-- Completion statuses other than Unknown only with Enroll/Audit; lateCancel=true only
-  with Cancel; a second create for the same class and user is status 10.
-- Allowed status changes are in `states.TRANSITIONS`; a new enrollment cannot start
-  as Cancel; cancelled/denied classes take no new enrollments.
+- Every documented status and completion code is accepted from any status (the docs show
+  no rules). The vendor option `strict_transitions` (off by default) turns on the
+  simulator's own rules: `states.TRANSITIONS`, no new enrollment as Cancel, completion
+  statuses other than Unknown only with Enroll/Audit.
+- lateCancel=true only with Cancel; a second create for the same class and user is
+  status 10; cancelled/denied classes take no new enrollments.
+- Query parameter names bind case-insensitively (ASP.NET model binding).
 - Update requires classId/userId to match the enrollment (no moving between classes);
   optional parameters that are not sent keep their stored value.
 - Errors carry text only with status 10 (documented); Results is [] on failures;
@@ -63,6 +68,8 @@ VENDOR = VendorPlugin(
     credentials=credentials,
     # ASP.NET-style routing matches paths case-insensitively. [inferred]
     case_insensitive_paths=True,
+    # ASP.NET model binding matches query parameter names case-insensitively too. [inferred]
+    case_insensitive_names=True,
     # Create and Update are GETs: they need the savepoint that undoes a failed call's writes.
     writes_on_get=True,
     clone_rules=CloneRules(credential_fields=frozenset({"Key"}), int_id_fields=frozenset({"Id", "ClassId", "UserId"})),

@@ -4,12 +4,17 @@ No Starlette and no JSON here: rows in, rows out, `ApiError` for what the vendor
 reports in its body status (400 -> status 10 Error, 404 -> status 20 Not found).
 
 Rules (all [inferred] except the enums; see docs/vendors/skillable.md):
+- Every documented status and completion code is accepted, from any status: the
+  documents show no transition rules. Only with the `strict_transitions` option do the
+  simulator's own rules refuse (states.TRANSITIONS, no new enrollment as Cancel, a
+  completion status other than Unknown only with Enroll or Audit).
 - Enroll (60) and Audit (50) hold a seat; a class's `Used` counts them.
-- Asking for a seat (60 or 50) in a full class puts the enrollment on the Waitlist (20).
+- A create asking for a seat (60 or 50) in a full class puts the enrollment on the
+  Waitlist (20). An update asking for one is refused (status 10, nothing changed): what
+  was asked cannot be applied, and only an applied change answers Success.
 - When a seat frees (a seat holder moves to any other status), the longest-waiting
   enrollment of that class (earliest `waitlisted_at`, then lowest id) becomes Enroll (60).
 - A seat holder cancelling (10) at or after `Start - late-cancel window` gets LateCancel.
-- A completion status other than Unknown (0) needs a final status of Enroll or Audit.
 - One enrollment per class and user; a second create is status 10.
 """
 
@@ -137,11 +142,11 @@ def _require_user(session: Session, tenant: str, user_id: int) -> None:
 
 
 def create_enrollment(
-    session: Session, tenant: str, now: dt.datetime, fields: EnrollmentFields
+    session: Session, tenant: str, now: dt.datetime, fields: EnrollmentFields, *, strict: bool = False
 ) -> SkillableClassEnrollment:
     klass = get_class(session, tenant, fields.class_id, lock=True)
     _require_user(session, tenant, fields.user_id)
-    if fields.enrollment_status not in INITIAL:
+    if strict and fields.enrollment_status not in INITIAL:
         raise invalid(f"A new class enrollment cannot start as {label(fields.enrollment_status)}")
     if ConfirmationStatus(klass.confirmation_status_id) in CLOSED_CLASSES:
         status = ConfirmationStatus(klass.confirmation_status_id)
@@ -164,14 +169,20 @@ def create_enrollment(
         created=now,
         last_modified=now,
     )
-    _apply(session, klass, row, fields, now, old=None)
+    _apply(session, klass, row, fields, now, old=None, strict=strict)
     session.add(row)
     session.flush()
     return row
 
 
 def update_enrollment(
-    session: Session, tenant: str, now: dt.datetime, enrollment_id: int, fields: EnrollmentFields
+    session: Session,
+    tenant: str,
+    now: dt.datetime,
+    enrollment_id: int,
+    fields: EnrollmentFields,
+    *,
+    strict: bool = False,
 ) -> SkillableClassEnrollment:
     row = get_enrollment(session, tenant, enrollment_id, lock=True)
     if fields.class_id != row.class_id:
@@ -180,9 +191,15 @@ def update_enrollment(
         raise invalid(f"userId {fields.user_id} does not match class enrollment {row.id} (userId {row.user_id})")
     klass = get_class(session, tenant, row.class_id, lock=True)
     old = EnrollmentStatus(row.enrollment_status_id)
-    if not can_change(old, fields.enrollment_status):
+    if strict and not can_change(old, fields.enrollment_status):
         raise invalid(f"A class enrollment cannot change from {label(old)} to {label(fields.enrollment_status)}")
-    _apply(session, klass, row, fields, now, old=old)
+    wanted = fields.enrollment_status
+    if _seat_or_waitlist(session, klass, wanted, held_seat=old in SEAT_HOLDING) != wanted:
+        raise invalid(
+            f"Class {klass.id} is full ({klass.size} of {klass.size} seats taken): class enrollment {row.id} "
+            f"cannot become {label(wanted)} and stays {label(old)}"
+        )
+    _apply(session, klass, row, fields, now, old=old, strict=strict)
     row.last_modified = now
     session.flush()
     return row
@@ -196,11 +213,12 @@ def _apply(
     now: dt.datetime,
     *,
     old: EnrollmentStatus | None,
+    strict: bool,
 ) -> None:
     """Move `row` to the requested status (or the waitlist), then keep seats and the waitlist consistent."""
     held_seat = old in SEAT_HOLDING
     target = _seat_or_waitlist(session, klass, fields.enrollment_status, held_seat=held_seat)
-    _check_combination(klass, fields, target)
+    _check_combination(klass, fields, target, strict=strict)
 
     row.enrollment_status_id = int(target)
     row.completion_status_id = int(fields.completion_status)
@@ -224,8 +242,10 @@ def _seat_or_waitlist(
     return requested
 
 
-def _check_combination(klass: SkillableClass, fields: EnrollmentFields, target: EnrollmentStatus) -> None:
-    if fields.completion_status != CompletionStatus.UNKNOWN and target not in COMPLETION_ALLOWED:
+def _check_combination(
+    klass: SkillableClass, fields: EnrollmentFields, target: EnrollmentStatus, *, strict: bool
+) -> None:
+    if strict and fields.completion_status != CompletionStatus.UNKNOWN and target not in COMPLETION_ALLOWED:
         why = (
             f"class {klass.id} is full (Size {klass.size}) so the enrollment goes to the Waitlist (20), and "
             if target != fields.enrollment_status

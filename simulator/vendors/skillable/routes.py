@@ -1,8 +1,10 @@
 """Skillable TMS handlers: one per operationId. Every call is a GET with query parameters.
 
 Parameter names are the documented ones, mixed casing included (`classId` but
-`LocationTypeId`). Types, enums and bounds are enforced by the spec before a handler
-runs; `params` re-checks what a handler relies on, for lax contract mode.
+`LocationTypeId`); clients may send them in any case (`classid`, `CLASSID`), as ASP.NET
+binds them: the pipeline folds them to the spec's spelling before a handler runs. Types,
+enums and bounds are enforced by the spec; `params` re-checks what a handler relies on,
+for lax contract mode.
 """
 
 from __future__ import annotations
@@ -52,16 +54,23 @@ def _page(query: dict[str, Any]) -> search.Page:
     )
 
 
+def _strict(ctx: RequestContext) -> bool:
+    """The `strict_transitions` vendor option (off by default: the documents refuse no code)."""
+    value = ctx.settings.option("skillable", "strict_transitions", False)
+    return value is True or str(value).lower() in ("1", "true", "yes", "on")
+
+
 @operations("createClassEnrollment")
 def create_class_enrollment(ctx: RequestContext) -> Reply:
-    row = backend.create_enrollment(ctx.session, ctx.tenant, ctx.now(), _fields(ctx.query))
+    row = backend.create_enrollment(ctx.session, ctx.tenant, ctx.now(), _fields(ctx.query), strict=_strict(ctx))
     return Reply(200, wire.write_result(enrollment_id=row.id))
 
 
 @operations("updateClassEnrollment")
 def update_class_enrollment(ctx: RequestContext) -> Reply:
     enrollment_id = p.required_int(ctx.path_params, "id")
-    backend.update_enrollment(ctx.session, ctx.tenant, ctx.now(), enrollment_id, _fields(ctx.query))
+    fields = _fields(ctx.query)
+    backend.update_enrollment(ctx.session, ctx.tenant, ctx.now(), enrollment_id, fields, strict=_strict(ctx))
     return Reply(200, wire.write_result())
 
 

@@ -63,7 +63,10 @@ E = EnrollmentStatus
 # Statuses that occupy one of the class's `Size` seats (they count in `Used`). [inferred]
 SEAT_HOLDING: frozenset[EnrollmentStatus] = frozenset({E.ENROLL, E.AUDIT})
 
-# Statuses in which a completion status other than Unknown is accepted (issue rule).
+# The next three rules are the simulator's own, applied only with the `strict_transitions`
+# vendor option (off by default): the documents accept every code from any status.
+
+# Statuses in which a completion status other than Unknown is accepted.
 COMPLETION_ALLOWED: frozenset[EnrollmentStatus] = frozenset({E.ENROLL, E.AUDIT})
 
 # Statuses a new enrollment may start in: everything but Cancel. [inferred]

@@ -286,7 +286,8 @@ def test_my_enrollments_act_for_the_tokens_user(api: Absorb) -> None:
 def test_users_and_courses_reads(api: Absorb) -> None:
     users = api.ok("GET", "/users", params={"_filter": "startswith(username, 'alice')"})
     assert [u["id"] for u in users["users"]] == [ALICE]
-    assert api.ok("GET", f"/users/{ALICE}")["fullName"] == "Alice Anderson"
+    alice = api.ok("GET", f"/users/{ALICE}")
+    assert (alice["firstName"], alice["lastName"]) == ("Alice", "Anderson")
     courses = api.ok("GET", "/courses", params={"_sort": "-name", "_limit": 2})
     assert courses["totalItems"] == 6 and courses["returnedItems"] == 2
     detail = api.ok("GET", f"/courses/{SAFETY}")

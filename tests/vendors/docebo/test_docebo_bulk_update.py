@@ -196,7 +196,7 @@ def test_leaving_completed_clears_the_date_and_negative_status_waits(session: Se
 
 
 @pytest.mark.parametrize(
-    "bad", ["2026-02-30 12:00:00", "2026-03-14T12:00:00", "14/03/2026", "2026-13-01", "", 20260314]
+    "bad", ["2026-02-30 12:00:00", "2026-03-14T25:00:00", "14/03/2026", "2026-13-01", "", 20260314]
 )
 def test_an_invalid_date_is_a_400_and_changes_nothing(session: Session, call: Any, bad: object) -> None:
     before = completion(session, 102, 12301)

@@ -68,7 +68,7 @@ def test_list_accepts_bracketed_array_parameters(lms_sim: InProcessSimulator) ->
         {"user_ids": list(range(1, 1002)), "course_ids": [101], "status": 2},
         {"user_ids": [12301], "course_ids": [101], "status": 9},
         {"user_ids": [12301], "course_ids": [101], "date_complete": "2026-02-30 12:00:00"},
-        {"user_ids": [12301], "course_ids": [101], "date_complete": "2026-03-14T12:00:00Z"},
+        {"user_ids": [12301], "course_ids": [101], "date_complete": "2026-03-14 12:00"},
         {"user_ids": ["12301"], "course_ids": [101]},
         {"user_ids": [0], "course_ids": [101]},
         {"user_ids": [2**63], "course_ids": [101]},

@@ -175,10 +175,15 @@ def test_recurring_assignment_cycles_scheduled_open_overdue(world: World) -> Non
     done_at = world.now
     world.complete()
     row = world.enrolment(aid)
-    assert row.status == states.SCHEDULED
+    # Complete until the period it completed ends (day 10), then scheduled for the next one.
+    assert row.status == states.COMPLETE
     assert row.last_completed_at == done_at
     assert row.available_date == done_at + 90 * DAY and row.due_date == done_at + 100 * DAY
-    world.advance(95 * DAY)
+    world.advance(7 * DAY)
+    assert world.enrolment(aid).status == states.COMPLETE
+    world.advance(2 * DAY)
+    assert world.enrolment(aid).status == states.SCHEDULED
+    world.advance(86 * DAY)
     assert world.enrolment(aid).status == states.OPEN
     world.advance(10 * DAY)
     assert world.enrolment(aid).status == states.OVERDUE
@@ -189,9 +194,15 @@ def test_recurring_assignment_cycles_scheduled_open_overdue(world: World) -> Non
         ("available", "scheduled", "open"),
         ("due", "open", "overdue"),
     ]
-    # Overdue in the second period: a completion completes and schedules the third.
+    # Overdue in the second period: a late completion completes, and stays complete until
+    # the third period's availableDate (its own period has already ended).
     world.complete()
-    assert world.enrolment(aid).status == states.SCHEDULED
+    late = world.enrolment(aid)
+    assert late.status == states.COMPLETE
+    world.advance(89 * DAY)
+    assert world.enrolment(aid).status == states.COMPLETE
+    world.advance(2 * DAY)
+    assert world.enrolment(aid).status == states.OPEN
 
 
 def test_backdated_completion_keeps_history_in_order(world: World) -> None:

@@ -171,22 +171,24 @@ def test_completion_is_accepted_for_seat_holders(demo: Session, status: E) -> No
 
 
 @pytest.mark.parametrize("status", [E.REQUEST, E.APPROVE, E.DENY, E.WAITLIST])
-def test_completion_is_refused_for_other_statuses(demo: Session, status: E) -> None:
+def test_strict_completion_is_refused_for_other_statuses(demo: Session, status: E) -> None:
     with pytest.raises(ApiError) as err:
-        backend.create_enrollment(demo, "acme", NOW, fields(SOON_CLASS, FREE_USER, status, C.ATTENDING))
+        backend.create_enrollment(demo, "acme", NOW, fields(SOON_CLASS, FREE_USER, status, C.ATTENDING), strict=True)
     assert err.value.status == 400 and "completionStatusId 10" in err.value.message
 
 
-def test_completion_on_a_full_class_enroll_is_refused_with_the_reason(demo: Session) -> None:
+def test_strict_completion_on_a_full_class_enroll_is_refused_with_the_reason(demo: Session) -> None:
     with pytest.raises(ApiError) as err:
-        backend.create_enrollment(demo, "acme", NOW, fields(FULL_CLASS, FREE_USER, E.ENROLL, C.ATTENDING))
+        backend.create_enrollment(demo, "acme", NOW, fields(FULL_CLASS, FREE_USER, E.ENROLL, C.ATTENDING), strict=True)
     assert "is full" in err.value.message
 
 
-def test_cancel_with_a_completion_status_is_refused(demo: Session) -> None:
+def test_strict_cancel_with_a_completion_status_is_refused(demo: Session) -> None:
     row = backend.get_enrollment_by_class_and_user(demo, "acme", VIRTUAL_CLASS, 511)  # Attending
     with pytest.raises(ApiError):
-        backend.update_enrollment(demo, "acme", NOW, row.id, fields(VIRTUAL_CLASS, 511, E.CANCEL, C.ATTENDING))
+        backend.update_enrollment(
+            demo, "acme", NOW, row.id, fields(VIRTUAL_CLASS, 511, E.CANCEL, C.ATTENDING), strict=True
+        )
 
 
 def test_late_cancel_flag_needs_a_cancel(demo: Session) -> None:
@@ -202,9 +204,9 @@ def test_second_create_for_the_same_class_and_user_is_refused(demo: Session) -> 
     assert err.value.status == 400 and f"ClassEnrollmentId {existing.id}" in err.value.message
 
 
-def test_new_enrollment_cannot_start_cancelled(demo: Session) -> None:
+def test_strict_new_enrollment_cannot_start_cancelled(demo: Session) -> None:
     with pytest.raises(ApiError) as err:
-        backend.create_enrollment(demo, "acme", NOW, fields(SOON_CLASS, FREE_USER, E.CANCEL))
+        backend.create_enrollment(demo, "acme", NOW, fields(SOON_CLASS, FREE_USER, E.CANCEL), strict=True)
     assert err.value.status == 400
 
 
@@ -215,11 +217,19 @@ def test_cancelled_class_takes_no_enrollments(demo: Session) -> None:
 
 
 @pytest.mark.parametrize(("old_user", "new"), [(501, E.DENY), (501, E.REQUEST), (501, E.WAITLIST), (501, E.APPROVE)])
-def test_seat_holders_can_only_cancel_or_switch_to_audit(demo: Session, old_user: int, new: E) -> None:
+def test_strict_seat_holders_can_only_cancel_or_switch_to_audit(demo: Session, old_user: int, new: E) -> None:
     row = backend.get_enrollment_by_class_and_user(demo, "acme", SOON_CLASS, old_user)
     with pytest.raises(ApiError) as err:
-        backend.update_enrollment(demo, "acme", NOW, row.id, fields(SOON_CLASS, old_user, new))
+        backend.update_enrollment(demo, "acme", NOW, row.id, fields(SOON_CLASS, old_user, new), strict=True)
     assert "cannot change from Enroll (60)" in err.value.message
+
+
+def test_by_default_every_documented_code_is_accepted(demo: Session) -> None:
+    row = backend.create_enrollment(demo, "acme", NOW, fields(SOON_CLASS, FREE_USER, E.CANCEL, C.NO_SHOW))
+    assert (row.enrollment_status_id, row.completion_status_id) == (E.CANCEL, C.NO_SHOW)
+    holder = backend.get_enrollment_by_class_and_user(demo, "acme", SOON_CLASS, 501)
+    backend.update_enrollment(demo, "acme", NOW, holder.id, fields(SOON_CLASS, 501, E.REQUEST))
+    assert holder.enrollment_status_id == E.REQUEST
 
 
 def test_enroll_to_audit_keeps_the_seat(demo: Session) -> None:

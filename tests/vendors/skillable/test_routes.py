@@ -94,9 +94,7 @@ def test_late_cancel_follows_the_simulated_clock(lms_sim: InProcessSimulator) ->
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"enrollmentStatusId": 0, "completionStatusId": 20}, "completionStatusId 20 is only accepted"),
         ({"enrollmentStatusId": 60, "completionStatusId": 0, "lateCancel": "true"}, "lateCancel=true"),
-        ({"enrollmentStatusId": 10, "completionStatusId": 0}, "cannot start as Cancel"),
         ({"enrollmentStatusId": 60, "completionStatusId": 0, "Grade": 101}, "Grade"),
         ({"enrollmentStatusId": 61, "completionStatusId": 0}, "enrollmentStatusId"),
         ({"enrollmentStatusId": "sixty", "completionStatusId": 0}, "enrollmentStatusId"),
@@ -118,10 +116,10 @@ def test_invalid_create_is_status_10_and_changes_nothing(
 
 
 def test_invalid_update_changes_nothing(lms_sim: InProcessSimulator) -> None:
-    before = enrollment(lms_sim, 3001, 501)
-    body = write(lms_sim, f"/UpdateClassEnrollment/{before['Id']}", 3001, 501, 40)
-    assert body["status"] == 10 and "cannot change from Enroll (60) to Deny (40)" in body["error"]
-    assert enrollment(lms_sim, 3001, 501) == before
+    before = enrollment(lms_sim, 3001, 513)  # waitlisted in the full class
+    body = write(lms_sim, f"/UpdateClassEnrollment/{before['Id']}", 3001, 513, 60, Grade=70)
+    assert body["status"] == 10 and "cannot become Enroll (60) and stays Waitlist (20)" in body["error"]
+    assert enrollment(lms_sim, 3001, 513) == before
 
 
 def test_second_create_is_status_10(lms_sim: InProcessSimulator) -> None:
@@ -267,7 +265,7 @@ def test_lax_contract_mode_never_fails_on_bad_input(path: str, status: int) -> N
 @pytest.mark.both_databases
 def test_a_refused_create_leaves_no_trace(lms_sim: InProcessSimulator) -> None:
     """Create and Update are GETs that write: a refused one is undone entirely (ids included)."""
-    refused = write(lms_sim, "/CreateClassEnrollment", 3002, 524, 0, 20)
+    refused = write(lms_sim, "/CreateClassEnrollment", 3002, 524, 0, lateCancel="true")
     assert refused["status"] == 10
     created = write(lms_sim, "/CreateClassEnrollment", 3002, 524, 0)
     assert created["ClassEnrollmentId"] == 100_001

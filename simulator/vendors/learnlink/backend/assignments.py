@@ -168,10 +168,11 @@ def create(
 
 
 def _check_audience(row: LearnlinkAssignment, audience_id: str | None) -> None:
-    # PATCH and DELETE name the audience the assignment belongs to; another audience
-    # does not hold this assignment.
+    # PATCH and DELETE name the audience the assignment belongs to. Naming another one
+    # conflicts with the assignment (409); it is not a missing assignment: the assignment
+    # exists, and a 404 would tell a client (and Schemathesis) that what it just created is gone.
     if audience_id is not None and audience_id != row.audience_id:
-        raise ApiError(404, "Assignment not found for this audience")
+        raise ApiError(409, "audienceId: the assignment belongs to another audience")
 
 
 def _pending(session: Session, assignment_id: str) -> list[LearnlinkEnrolment]:

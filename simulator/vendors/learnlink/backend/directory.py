@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from simulator.core.errors import ApiError
@@ -15,6 +16,8 @@ from simulator.vendors.learnlink.backend.outbox import Outbox
 from simulator.vendors.learnlink.models import (
     LearnlinkAssignment,
     LearnlinkAudience,
+    LearnlinkCompletion,
+    LearnlinkContent,
     LearnlinkEnrolment,
     LearnlinkMembership,
     LearnlinkUser,
@@ -35,31 +38,68 @@ def get_audience(session: Session, tenant: str, audience_id: str) -> LearnlinkAu
     return row
 
 
-def list_users(session: Session, tenant: str, *, page: int, per_page: int) -> tuple[list[LearnlinkUser], int]:
-    total = session.scalar(select(func.count()).select_from(LearnlinkUser).where(LearnlinkUser.tenant == tenant)) or 0
-    rows = session.scalars(
-        select(LearnlinkUser)
-        .where(LearnlinkUser.tenant == tenant)
-        .order_by(LearnlinkUser.id)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    )
+Row = TypeVar("Row", LearnlinkUser, LearnlinkAudience, LearnlinkContent, LearnlinkCompletion)
+
+
+def _page(
+    session: Session, query: Select[Row], order: tuple[Any, ...], page: int, per_page: int
+) -> tuple[list[Row], int]:
+    """One page of a `{results, pagination}` list and the total its filters match."""
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(*order).offset((page - 1) * per_page).limit(per_page))
     return list(rows), int(total)
 
 
-def list_audiences(session: Session, tenant: str, *, page: int, per_page: int) -> tuple[list[LearnlinkAudience], int]:
-    total = (
-        session.scalar(select(func.count()).select_from(LearnlinkAudience).where(LearnlinkAudience.tenant == tenant))
-        or 0
+def list_users(
+    session: Session, tenant: str, *, status: str | None = None, page: int, per_page: int
+) -> tuple[list[LearnlinkUser], int]:
+    conditions: list[ColumnElement[bool]] = [LearnlinkUser.tenant == tenant]
+    if status is not None:
+        conditions.append(LearnlinkUser.status == status)
+    return _page(session, select(LearnlinkUser).where(*conditions), (LearnlinkUser.id,), page, per_page)
+
+
+def list_audiences(
+    session: Session, tenant: str, *, api_controlled: bool | None = None, page: int, per_page: int
+) -> tuple[list[LearnlinkAudience], int]:
+    conditions: list[ColumnElement[bool]] = [LearnlinkAudience.tenant == tenant]
+    if api_controlled is not None:
+        conditions.append(LearnlinkAudience.api_controlled.is_(api_controlled))
+    return _page(session, select(LearnlinkAudience).where(*conditions), (LearnlinkAudience.id,), page, per_page)
+
+
+def list_contents(session: Session, tenant: str, *, page: int, per_page: int) -> tuple[list[LearnlinkContent], int]:
+    query = select(LearnlinkContent).where(LearnlinkContent.tenant == tenant)
+    return _page(session, query, (LearnlinkContent.id,), page, per_page)
+
+
+def content_types(session: Session, content_ids: Sequence[str]) -> dict[str, str]:
+    if not content_ids:
+        return {}
+    rows = session.execute(
+        select(LearnlinkContent.id, LearnlinkContent.type).where(LearnlinkContent.id.in_(set(content_ids)))
     )
-    rows = session.scalars(
-        select(LearnlinkAudience)
-        .where(LearnlinkAudience.tenant == tenant)
-        .order_by(LearnlinkAudience.id)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    )
-    return list(rows), int(total)
+    return {content_id: kind for content_id, kind in rows}
+
+
+def list_activities(
+    session: Session,
+    tenant: str,
+    *,
+    date_from: dt.datetime | None,
+    date_to: dt.datetime | None,
+    page: int,
+    per_page: int,
+) -> tuple[list[LearnlinkCompletion], int]:
+    """Activities are the tenant's completions (the one learning record the simulator keeps),
+    so an activity count always agrees with the completions behind it."""
+    conditions: list[ColumnElement[bool]] = [LearnlinkCompletion.tenant == tenant]
+    if date_from is not None:
+        conditions.append(LearnlinkCompletion.completed_at >= date_from)
+    if date_to is not None:
+        conditions.append(LearnlinkCompletion.completed_at <= date_to)
+    order = (LearnlinkCompletion.completed_at, LearnlinkCompletion.id)
+    return _page(session, select(LearnlinkCompletion).where(*conditions), order, page, per_page)
 
 
 def audiences_of_users(session: Session, user_ids: Sequence[str]) -> dict[str, list[str]]:

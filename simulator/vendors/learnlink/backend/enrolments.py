@@ -75,7 +75,14 @@ def advance(
     history_sink: list[dict[str, object]] | None = None,
 ) -> None:
     """Apply every time-driven transition of one enrolment that is due by `now`."""
-    while (step := states.timed_successor(row.status, row.available_date, row.due_date, now)) is not None:
+    while True:
+        if row.status == states.COMPLETE and row.next_transition_at is not None and row.next_transition_at <= now:
+            # A recurring enrolment's next period opens: it is scheduled for it (see `complete`).
+            transition(session, outbox, row, states.SCHEDULED, row.next_transition_at, history_sink=history_sink)
+            continue
+        step = states.timed_successor(row.status, row.available_date, row.due_date, now)
+        if step is None:
+            return
         next_status, at = step
         transition(session, outbox, row, next_status, at, history_sink=history_sink)
 
@@ -163,14 +170,23 @@ def complete(
     completed_at: dt.datetime,
     now: dt.datetime,
 ) -> None:
-    """A completion of the assignment's content: complete, and for a recurring assignment
-    schedule the next period (availableDate = completion + recurrence) right away."""
+    """A completion of the assignment's content: complete.
+
+    For a recurring assignment the dates become the next period's (availableDate =
+    completion + recurrence, dueDate = availableDate + completionPeriod), and the enrolment
+    reads `complete` until that period opens: when the period it completed ends (its old
+    dueDate), or at the new availableDate if that comes first. A late completion's period
+    has already ended, so it stays `complete` until the new availableDate. Then it is
+    `scheduled` until availableDate, then `open`.
+    """
     row.last_completed_at = completed_at
+    period_end = row.due_date
     transition(session, outbox, row, states.COMPLETE, now, completion_id=completion_id)
     if assignment.recurrence:
         row.available_date = completed_at + dt.timedelta(days=assignment.recurrence)
         row.due_date = due_date_for(row.available_date, assignment.completion_period)
-        transition(session, outbox, row, states.SCHEDULED, now)
+        opens = row.available_date if period_end < now else min(period_end, row.available_date)
+        row.next_transition_at = max(opens, now)
         advance(session, outbox, row, now)
 
 
