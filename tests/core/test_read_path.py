@@ -44,7 +44,8 @@ def test_a_fault_rule_and_a_clock_change_made_by_another_process_apply_to_the_ne
         rule = {"vendor": "msportal", "operationId": "getEnrollment", "status": 503}
         assert control.post("/_sim/faults", json=rule).status_code in (200, 201)
         assert client.get(ENROLLMENT, headers=FULL).status_code == 503
-        assert control.delete("/_sim/faults").status_code in (200, 204)
+        cleared = control.delete("/_sim/faults", headers={"Content-Type": "application/json"})
+        assert cleared.status_code in (200, 204)
         before = client.get(ENROLLMENT, headers=FULL).headers["X-RateLimit-Reset"]
         assert control.post("/_sim/clock/advance", json={"duration": "PT2H"}).status_code == 200
         after = client.get(ENROLLMENT, headers=FULL).headers["X-RateLimit-Reset"]
