@@ -70,12 +70,16 @@ class Runtime:
         self.journal = journal.JournalWriter(self.db.engine, batching=batching)
         self.db.journal = self.journal
         self._server_id: str | None = None
+        # Request ids the client did not give: seeded, so a run is reproducible from its seed.
+        self.request_ids = ids.RequestIds(settings.seed)
 
     def start_serving(self) -> None:
         """Tell the other processes on this database that one more serves it (see `Plumbing.shared`)."""
         self._server_id = f"{os.getpid()}:{id(self):x}"
         with self.db.transaction() as session:
-            plumbing.register_server(session, self._server_id, serving=True)
+            others = plumbing.register_server(session, self._server_id, serving=True)
+        if others:  # the processes serving one database together must not repeat each other's ids
+            self.request_ids = ids.RequestIds(self.settings.seed, stream=f"-{others + 1}")
 
     def stop_serving(self) -> None:
         if self._server_id is None:

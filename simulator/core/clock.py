@@ -29,6 +29,11 @@ class ClockError(ValueError):
     """A clock change that cannot be made (time going backwards, a bad duration)."""
 
 
+def monotonic() -> float:
+    """Real elapsed seconds (deadlines, durations of work): never simulated, never wall time."""
+    return time.monotonic()
+
+
 def wall_now() -> dt.datetime:
     """Real time. Only the clock and the journal's wall timestamp use it."""
     return dt.datetime.fromtimestamp(time.time(), UTC)

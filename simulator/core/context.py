@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -19,7 +19,18 @@ from simulator.core.ratelimit import RateWindows, Windows
 
 if TYPE_CHECKING:
     from simulator.core.plumbing import Plumbing
-    from simulator.settings import Settings
+
+
+class Options(Protocol):
+    """The settings the core and the vendors read (the app's `Settings` has these and more)."""
+
+    seed: int
+    contract_mode: str  # strict: reject requests that violate the spec; lax: record only
+    validate_responses: bool
+    journal_bodies: bool
+    journal_body_limit: int
+
+    def option(self, vendor: str, name: str, default: Any) -> Any: ...
 
 
 @dataclass
@@ -48,7 +59,7 @@ class RequestContext:
     """One vendor request, validated against the spec, inside one database transaction."""
 
     session: Session
-    settings: Settings
+    settings: Options
     vendor: str
     operation_id: str
     method: str

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -244,6 +244,15 @@ def _pg_create_column(element: CreateColumn, compiler: Any, **kw: Any) -> str:
     return text.replace(" SERIAL", " BIGSERIAL", 1)
 
 
+_MODEL_LOADERS: list[Callable[[], None]] = []
+
+
+def register_models(loader: Callable[[], None]) -> None:
+    """Have `Database.load_models` call `loader` (which imports more model modules)."""
+    if loader not in _MODEL_LOADERS:
+        _MODEL_LOADERS.append(loader)
+
+
 class Database:
     """The engine and session factory of one simulator instance."""
 
@@ -259,11 +268,13 @@ class Database:
 
     @staticmethod
     def load_models() -> None:
-        # Importing the model modules registers their tables on Base.metadata.
+        # Importing the model modules registers their tables on Base.metadata. The vendors'
+        # modules are registered by the vendor list itself (`register_models`): the core
+        # does not import the vendors.
         from simulator.core import models as _core_models  # noqa: F401
-        from simulator.vendors import load_vendor_models
 
-        load_vendor_models()
+        for loader in _MODEL_LOADERS:
+            loader()
         from simulator.core import snapshots
 
         snapshots.register_fixture_copies()

@@ -22,13 +22,13 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import hashlib
-import random
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
+from simulator.core import ids
 from simulator.core.models import FaultRuleRow
 
 KINDS = ("error", "latency", "drop", "hang", "empty", "malformed")
@@ -109,7 +109,7 @@ def _delay(rule: Rule, seed: int, n: int) -> float:
     if "min" in spec and "max" in spec:
         return (float(spec["min"]) + u * (float(spec["max"]) - float(spec["min"]))) / 1000
     if "mean" in spec:
-        value = random.Random(u).gauss(float(spec["mean"]), float(spec.get("stddev", 0)))  # noqa: S311 - seeded jitter, not security
+        value = ids.seeded_random(u).gauss(float(spec["mean"]), float(spec.get("stddev", 0)))
         return max(0.0, value) / 1000
     return 0.0
 

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import sqlite3
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 import orjson
@@ -26,17 +25,34 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from simulator.core import faults, journal
-from simulator.core.context import Reply, RequestContext
-from simulator.core.db import lock_for, reading, request_locks
+from simulator.core.context import Options, Reply, RequestContext
+from simulator.core.db import Database, lock_for, reading, request_locks
 from simulator.core.errors import ApiError, Violation
+from simulator.core.ids import RequestIds
+from simulator.core.journal import JournalWriter
+from simulator.core.plumbing import Plumbing
 from simulator.core.ratelimit import RequestRates
 from simulator.core.routing import Binding, SpecRoute, build_routes, match
 from simulator.core.spec import load_spec, spec_operations
 from simulator.core.validation import FORM_TYPES
 from simulator.core.vendor import VendorPlugin
 
-if TYPE_CHECKING:
-    from simulator.runtime import Runtime
+
+class Host(Protocol):
+    """What a service needs of the simulator instance serving it (the app's `Runtime`)."""
+
+    @property
+    def settings(self) -> Options: ...
+    @property
+    def db(self) -> Database: ...
+    @property
+    def plumbing(self) -> Plumbing: ...
+    @property
+    def journal(self) -> JournalWriter: ...
+    @property
+    def request_ids(self) -> RequestIds: ...
+    def flush_journal(self) -> None: ...
+
 
 log = logging.getLogger("simulator")
 
@@ -68,7 +84,7 @@ class Incoming:
 class ServiceApp:
     """The ASGI app of one vendor, mounted at `/<vendor.name>`."""
 
-    def __init__(self, runtime: Runtime, vendor: VendorPlugin) -> None:
+    def __init__(self, runtime: Host, vendor: VendorPlugin) -> None:
         self.runtime = runtime
         self.vendor = vendor
         self.spec = load_spec(vendor.spec_file)
@@ -188,12 +204,13 @@ class ServiceApp:
         reads = incoming.method in ("GET", "HEAD") and not self.vendor.writes_on_get
         outcome: tuple[Reply, RequestContext, dict[str, Any] | None] | None = None
         rates = RequestRates(self.runtime.plumbing.rate_windows)  # counted once, even if run twice
+        request_id = (incoming.headers.get("x-request-id") or self.runtime.request_ids.next())[:128]
         if reads:
             with reading():
-                outcome = self._transaction(incoming, rates, reads=True)
+                outcome = self._transaction(incoming, request_id, rates, reads=True)
         if outcome is None:
             with request_locks():
-                outcome = self._transaction(incoming, rates, reads=False)
+                outcome = self._transaction(incoming, request_id, rates, reads=False)
         assert outcome is not None  # a write is never sent back to run again
         reply, ctx, entry = outcome
         if entry is not None:
@@ -204,13 +221,12 @@ class ServiceApp:
         return reply, ctx.fault
 
     def _transaction(
-        self, incoming: Incoming, rates: RequestRates, *, reads: bool
+        self, incoming: Incoming, request_id: str, rates: RequestRates, *, reads: bool
     ) -> tuple[Reply, RequestContext, dict[str, Any] | None] | None:
         """One attempt; None when a read must run again as a write."""
         binding, headers = incoming.binding, incoming.headers
         runtime = self.runtime
         settings = runtime.settings
-        request_id = headers.get("x-request-id") or secrets.token_hex(12)
         session = runtime.db.sessions()
         ctx = RequestContext(
             session=session,
@@ -219,7 +235,7 @@ class ServiceApp:
             operation_id=binding.operation.operation_id if binding else "",
             method=incoming.method,
             path=incoming.full_path,
-            request_id=request_id[:128],
+            request_id=request_id,
             headers=headers,
             rate_windows=rates,
             plumbing=runtime.plumbing if self.vendor.journaled else None,

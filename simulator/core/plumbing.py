@@ -62,14 +62,21 @@ def watch(sessions: sessionmaker[Session]) -> None:
                 bump(state.session)
 
 
-def register_server(session: Session, server: str, *, serving: bool) -> None:
-    """Record that a process starts (or stops) serving this database; every process notices."""
+def register_server(session: Session, server: str, *, serving: bool) -> int:
+    """Record that a process starts (or stops) serving this database; every process notices.
+
+    Returns how many other processes were registered as serving it."""
     table = _GENERATION
     name = SERVER_PREFIX + server
-    session.connection().execute(table.delete().where(table.c.name == name))
+    connection = session.connection()
+    connection.execute(table.delete().where(table.c.name == name))
+    others = connection.execute(
+        select(func.count()).select_from(table).where(table.c.name.startswith(SERVER_PREFIX))
+    ).scalar_one()
     if serving:
-        session.connection().execute(insert(table).values(name=name, value=1))
+        connection.execute(insert(table).values(name=name, value=1))
     bump(session)
+    return int(others)
 
 
 @dataclass

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from simulator.core import clock
 from simulator.core import models as core_models
 from simulator.core.context import Reply, RequestContext
-from simulator.core.ratelimit import RateWindows
 from simulator.core.db import UTC, Base, Database
 from simulator.core.errors import ApiError
 from simulator.core.fixtures import FixtureContext
+from simulator.core.ratelimit import RateWindows
 from simulator.core.spec import load_spec, operations
 from simulator.settings import Settings
 from simulator.vendors.docebo import VENDOR, models
