@@ -2,19 +2,8 @@
 
 `lms-sim contract` (see command.py) and `make contract` (tests/contract) both go through
 `runner.run_contract`, so users get exactly the checks we hold the simulator to.
+
+This package imports nothing on purpose: `lms-sim --help` builds the `contract` subcommand from
+command.py without Schemathesis installed; import what you need from the modules themselves
+(runner, report, targets, ...).
 """
-
-from simulator.contract.report import ContractReport, OperationResult
-from simulator.contract.runner import ALL_PHASES, ContractOptions, run_contract
-from simulator.contract.targets import Target, all_targets, find_target
-
-__all__ = [
-    "ALL_PHASES",
-    "ContractOptions",
-    "ContractReport",
-    "OperationResult",
-    "Target",
-    "all_targets",
-    "find_target",
-    "run_contract",
-]

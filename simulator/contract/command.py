@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
-from simulator.contract.auth import AuthError, resolve_auth
-from simulator.contract.report import write_junit
-from simulator.contract.runner import ALL_MODES, ALL_PHASES, ContractOptions, run_contract
-from simulator.contract.targets import find_target
+from simulator.contract.targets import ALL_MODES, ALL_PHASES, Target, find_target
+
+if TYPE_CHECKING:
+    from simulator.contract.runner import ContractOptions
+
+
+AUTH_FORMS = re.compile(r"^(demo(:.+)?|bearer:.+|basic:[^:]*:.*)$")
 
 
 class ContractUsageError(Exception):
@@ -31,7 +37,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="demo[:TENANT] | bearer:TOKEN | basic:USER:PASS",
         help="credentials; 'demo' uses the vendor's demo credential from the server's /_sim/vendors",
     )
-    parser.add_argument("--max-examples", type=int, default=20, help="generated cases per operation and phase")
+    parser.add_argument(
+        "--max-examples",
+        type=int,
+        default=20,
+        help="generated cases per operation and phase; the stateful phase runs 3 scenarios per example (default 20)",
+    )
     parser.add_argument(
         "--read-only", action="store_true", help="only GET operations that change nothing (safe against a real tenant)"
     )
@@ -46,6 +57,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def options_from(args: argparse.Namespace) -> ContractOptions:
+    from simulator.contract.auth import AuthError, resolve_auth
+    from simulator.contract.runner import ContractOptions
+
     try:
         target = find_target(args.vendor)
     except LookupError as exc:
@@ -64,6 +78,9 @@ def options_from(args: argparse.Namespace) -> ContractOptions:
         raise ContractUsageError("--max-examples must be at least 1")
     if not args.base_url.startswith(("http://", "https://")):
         raise ContractUsageError(f"--base-url must be an http(s) URL, got {args.base_url!r}")
+    if args.auth and not AUTH_FORMS.match(args.auth):
+        raise ContractUsageError(f"--auth takes demo[:TENANT], bearer:TOKEN or basic:USER:PASS, got {args.auth!r}")
+    check_reachable(args.base_url, target)
     options = ContractOptions(
         target=target,
         base_url=args.base_url,
@@ -86,8 +103,41 @@ def options_from(args: argparse.Namespace) -> ContractOptions:
     return options
 
 
+def check_reachable(base_url: str, target: Target) -> None:
+    """Fail at once, in one line, when nothing answers at `base_url`, and hint at the vendor's
+    prefix when the URL lacks it but the server serves the spec there (a simulator)."""
+    import httpx
+
+    try:
+        httpx.get(base_url, timeout=10)
+    except httpx.HTTPError as exc:
+        raise ContractUsageError(f"cannot reach {base_url}: {exc or type(exc).__name__}") from exc
+    parts = urlsplit(base_url)
+    if parts.path.rstrip("/").endswith(target.prefix):
+        return
+    here = _serves_spec(base_url.rstrip("/") + "/openapi.json")
+    root = f"{parts.scheme}://{parts.netloc}"
+    if not here and _serves_spec(root + target.prefix + "/openapi.json"):
+        raise ContractUsageError(
+            f"{base_url} serves no {target.name} API, but {root}{target.prefix} does: "
+            f"pass --base-url {root}{target.prefix}"
+        )
+
+
+def _serves_spec(url: str) -> bool:
+    import httpx
+
+    try:
+        return httpx.get(url, timeout=10).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the contract and print the summary; the exit code is 0 only when nothing failed."""
+    from simulator.contract.report import write_junit
+    from simulator.contract.runner import run_contract
+
     options = options_from(args)
     report = run_contract(options)
     print(report.summary(), flush=True)

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from schemathesis.config._operations import OperationConfig, OperationsConfig
-
 from simulator.contract.quality import resolve
 from simulator.core.spec import operations
 
@@ -34,23 +32,6 @@ def schema_valid_rejections(doc: dict[str, Any]) -> dict[str, dict[str, str]]:
         if declared:
             out[op.operation_id] = declared
     return out
-
-
-def accept_declared_rejections(config: Any, doc: dict[str, Any]) -> None:
-    """positive_data_acceptance also accepts, per operation, the statuses the spec declares in
-    `x-schema-valid-rejections`; every other check and operation is unchanged."""
-    accepted = list(config.checks.positive_data_acceptance.expected_statuses)
-    extra = [
-        OperationConfig.from_dict(
-            {
-                "include-operation-id": operation_id,
-                "checks": {"positive_data_acceptance": {"expected-statuses": [*accepted, *sorted(declared)]}},
-            }
-        )
-        for operation_id, declared in schema_valid_rejections(doc).items()
-    ]
-    if extra:
-        config.operations = OperationsConfig(operations=[*config.operations.operations, *extra])
 
 
 def rejection_problems(doc: dict[str, Any]) -> list[str]:

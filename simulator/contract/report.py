@@ -7,6 +7,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from simulator.contract.coverage import SpecCoverage
+
 
 @dataclass(frozen=True)
 class Failure:
@@ -39,7 +41,13 @@ class ContractReport:
     errors: list[str] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)  # operations left out on purpose, with why
     links_total: int = 0  # transitions the stateful phase could follow (declared and inferred)
-    links_covered: set[str] = field(default_factory=set)
+    links_covered: set[str] = field(default_factory=set)  # followed, declared or inferred
+    # What the spec declares (links, statuses, state transitions), to measure the run against.
+    declared: SpecCoverage = field(default_factory=SpecCoverage)
+    # (operation label, status) pairs the stateful phase saw: what reached the state transitions.
+    stateful_statuses: set[tuple[str, int]] = field(default_factory=set)
+    # Notes on the run as a whole (e.g. most answers were the server's rate limit).
+    notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def operation(self, label: str) -> OperationResult:
@@ -56,6 +64,56 @@ class ContractReport:
     @property
     def operations_covered(self) -> int:
         return sum(1 for op in self.operations.values() if op.cases)
+
+    @property
+    def declared_links_followed(self) -> set[str]:
+        return self.links_covered & set(self.declared.links)
+
+    @property
+    def inferred_links_followed(self) -> set[str]:
+        return self.links_covered - set(self.declared.links)
+
+    @property
+    def link_coverage(self) -> float:
+        """Share of the declared links followed (1.0 when the spec declares none)."""
+        return len(self.declared_links_followed) / len(self.declared.links) if self.declared.links else 1.0
+
+    def statuses_seen(self) -> tuple[int, int]:
+        """(declared (operation, status) pairs seen in any phase, pairs declared)."""
+        seen = sum(
+            len(listed & set(self.operations[label].statuses)) if label in self.operations else 0
+            for label, listed in self.declared.statuses.items()
+        )
+        return seen, sum(len(listed) for listed in self.declared.statuses.values())
+
+    def transitions_reached(self) -> tuple[list[str], list[str]]:
+        """(state transitions reached by the stateful phase, those not reached), each sorted once."""
+        reached: set[str] = set()
+        every: set[str] = set()
+        for key, names in self.declared.transitions.items():
+            every.update(names)
+            if key in self.stateful_statuses:
+                reached.update(names)
+        return sorted(reached), sorted(every - reached)
+
+    def coverage_lines(self) -> list[str]:
+        """The per-vendor coverage `lms-sim contract` and `make contract` print."""
+        seen, listed = self.statuses_seen()
+        reached, missed = self.transitions_reached()
+        lines = [
+            f"coverage: {self.operations_covered}/{len(self.operations)} operations, "
+            f"{len(self.declared_links_followed)}/{len(self.declared.links)} declared links followed "
+            f"({self.link_coverage:.0%}; plus {len(self.inferred_links_followed)} inferred), "
+            f"{seen}/{listed} declared statuses seen, "
+            f"{len(reached)}/{len(reached) + len(missed)} state transitions reached",
+        ]
+        if reached:
+            lines.append("  transitions reached: " + "; ".join(reached))
+        if missed:
+            lines.append("  transitions not reached: " + "; ".join(missed))
+        for name in sorted(set(self.declared.links) - self.links_covered):
+            lines.append(f"  link not followed: {name}")
+        return lines
 
     @property
     def passed(self) -> bool:
@@ -80,6 +138,9 @@ class ContractReport:
             lines.append(f"  skip {note}")
         for error in self.errors:
             lines.append(f"  ERROR {error}")
+        for note in self.notes:
+            lines.append(f"  NOTE {note}")
+        lines.extend(self.coverage_lines())
         lines.append(
             f"{self.operations_covered}/{len(self.operations)} operations covered, {self.cases} cases, "
             f"{len(self.links_covered)}/{self.links_total} links followed by the stateful phase, "

@@ -16,15 +16,15 @@ from schemathesis.engine.recorder import ScenarioRecorder
 from schemathesis.generation import GenerationMode
 from schemathesis.schemas import BaseSchema
 
-from simulator.contract import body_status
-from simulator.contract.rejections import accept_declared_rejections, schema_valid_rejections
+from simulator.contract import body_status, coverage, reproduce
+from simulator.contract.aim import aim_stateful_calls
+from simulator.contract.rejections import schema_valid_rejections
 from simulator.contract.report import ContractReport, Failure
-from simulator.contract.targets import Target
+from simulator.contract.restore import ControlState
+from simulator.contract.schema_config import accept_declared_rejections, follow_declared_links
+from simulator.contract.targets import ADMIN, ALL_MODES, ALL_PHASES, Target
 from simulator.core import clock
-from simulator.core.spec import load_spec
-
-ALL_PHASES = ("examples", "coverage", "fuzzing", "stateful")
-ALL_MODES = ("positive", "negative")
+from simulator.core.spec import load_spec, operations
 
 
 @dataclass
@@ -42,6 +42,7 @@ class ContractOptions:
     modes: tuple[str, ...] = ALL_MODES
     read_only: bool = False  # GET operations only: safe against a real tenant
     request_timeout: float = 30.0
+    stateful_steps: int = 14  # most calls in one stateful scenario
 
 
 # Checks that tell a rejection from an acceptance by the HTTP status alone.
@@ -90,7 +91,7 @@ def load_schema(options: ContractOptions) -> BaseSchema:
             schema = schema.exclude(operation_id=operation_id)
     config = schema.config
     config.update(
-        headers={**dict(target.headers), **options.headers} or None,
+        headers=dict(options.headers) or None,
         basic_auth=options.basic_auth,
         request_timeout=options.request_timeout,
         # Generated data is arbitrary by design; Hypothesis's "too slow / filtered too much" are not defects.
@@ -98,6 +99,17 @@ def load_schema(options: ContractOptions) -> BaseSchema:
     )
     config.seed = options.seed
     config.phases.update(phases=list(options.phases))
+    follow_declared_links(config)
+    aim_stateful_calls(schema)
+    if target.name != ADMIN:
+        # Enrol -> read -> start -> finish -> unenroll is five steps after the call that found
+        # the ids: Schemathesis's default of 6 steps a scenario rarely gets there. A scenario is
+        # a whole workflow, not one case, so the phase runs STATEFUL_SCENARIOS per --max-examples.
+        # The control API keeps the defaults: its reset, restore and fixture loads remove every
+        # record at once, which ensure_resource_availability (it only knows DELETE) would read
+        # as "created, then gone" in long scenarios; it has no status machine to walk either.
+        config.phases.stateful.max_steps = options.stateful_steps
+        config.phases.stateful.generation.update(max_examples=options.max_examples * STATEFUL_SCENARIOS)
     config.checks.update(included_check_names=["all"], excluded_check_names=list(blind_checks(target)) or None)
     accept_declared_rejections(config, load_spec(target.spec_file))
     # Unknown query parameters are ignored by the vendors (and recorded as warnings by the
@@ -110,10 +122,62 @@ def load_schema(options: ContractOptions) -> BaseSchema:
     return schema
 
 
+def left_out(options: ContractOptions) -> set[str]:
+    """operationIds this run does not call."""
+    doc = load_spec(options.target.spec_file)
+    out = {operation_id for operation_id, _reason in options.target.excluded}
+    if options.read_only:
+        out |= {op.operation_id for op in operations(doc) if op.method != "GET"}
+        out |= set(writing_gets(options.target))
+    return out
+
+
+def secret_headers(target: Target) -> set[str]:
+    """Header names the spec's security schemes carry credentials in (never printed)."""
+    schemes = load_spec(target.spec_file).get("components", {}).get("securitySchemes", {})
+    return {str(s["name"]) for s in schemes.values() if s.get("type") == "apiKey" and s.get("in") == "header"}
+
+
+STATEFUL_SCENARIOS = 3
+# A run where more than this share of answers were 429 mostly measured the rate limit.
+RATE_LIMITED_SHARE = 0.1
+
+
 def run_contract(options: ContractOptions) -> ContractReport:
+    """Run the contract; a run of the control API puts the server back as it found it (restore.py)."""
+    if options.target.name != ADMIN or options.read_only:
+        return _run(options)
+    control = _control_state(options)
+    control.take()
+    try:
+        report = _run(options)
+    finally:
+        try:
+            done = control.restore()
+        finally:
+            control.client.close()
+    report.notes.append("server restored after the run: " + "; ".join(done))
+    return report
+
+
+def _control_state(options: ContractOptions) -> ControlState:
+    headers = dict(options.headers)
+    if options.app is not None:
+        from starlette.testclient import TestClient
+
+        return ControlState(TestClient(options.app), f"http://testserver{options.target.prefix}", headers)
+    import httpx
+
+    return ControlState(httpx.Client(auth=options.basic_auth, timeout=30), str(options.base_url).rstrip("/"), headers)
+
+
+def _run(options: ContractOptions) -> ContractReport:
     schema = load_schema(options)
     base_url = "in-process " + options.target.prefix if options.app is not None else str(options.base_url)
     report = ContractReport(target=options.target.name, base_url=base_url)
+    report.declared = coverage.declared(load_spec(options.target.spec_file), excluded=left_out(options))
+    secrets = secret_headers(options.target)
+    body = body_status.declared(load_spec(options.target.spec_file))
     for operation_id, reason in options.target.excluded:
         report.excluded.append(f"{operation_id}: excluded, {reason}")
     if options.read_only:
@@ -135,14 +199,23 @@ def run_contract(options: ContractOptions) -> ContractReport:
             unfinished.add(event.phase.name.value)
         elif isinstance(event, events.PhaseFinished):
             unfinished.discard(event.phase.name.value)
-        _consume(report, event)
+        _consume(report, event, secrets, body)
     # A phase whose worker thread crashed never finishes and reports nothing: never call that a pass.
     report.errors.extend(f"phase {name} did not finish" for name in sorted(unfinished))
     report.seconds = clock.monotonic() - started
+    limited = sum(op.statuses[429] for op in report.operations.values())
+    if report.cases and limited / report.cases > RATE_LIMITED_SHARE:
+        report.notes.append(
+            f"{limited} of {report.cases} cases were answered 429 (the server's rate limit): most of this run "
+            "measured the limit, not the API; lower --max-examples, or start the simulator with the vendor's "
+            "rate limit off (e.g. `lms-sim serve --option msportal.rate_limit_per_minute=0`)"
+        )
     return report
 
 
-def _consume(report: ContractReport, event: events.EngineEvent) -> None:
+def _consume(
+    report: ContractReport, event: events.EngineEvent, secrets: set[str], body: body_status.BodyStatus | None
+) -> None:
     if (
         isinstance(event, events.PhaseStarted)
         and event.phase.is_enabled
@@ -152,9 +225,10 @@ def _consume(report: ContractReport, event: events.EngineEvent) -> None:
     elif isinstance(event, events.ScenarioFinished) and event.is_test_scenario:
         if event.label and not event.recorder.cases:
             report.operation(event.label).skipped = event.skip_reason or "no cases generated"
-        _record(report, event.recorder, count_cases=not event.is_final)
+        stateful = event.phase.value == "stateful"
+        _record(report, event.recorder, count_cases=not event.is_final, stateful=stateful, secrets=secrets, body=body)
     elif isinstance(event, events.FuzzScenarioFinished):
-        _record(report, event.recorder, count_cases=True)
+        _record(report, event.recorder, count_cases=True, stateful=False, secrets=secrets)
     elif isinstance(event, events.NonFatalError):
         report.errors.append(f"{event.label}: {event.info.format(base_url_is_set=True).strip()}")
     elif isinstance(event, events.FatalError):
@@ -166,7 +240,15 @@ def _consume(report: ContractReport, event: events.EngineEvent) -> None:
             )
 
 
-def _record(report: ContractReport, recorder: ScenarioRecorder, *, count_cases: bool) -> None:
+def _record(
+    report: ContractReport,
+    recorder: ScenarioRecorder,
+    *,
+    count_cases: bool,
+    stateful: bool,
+    secrets: set[str],
+    body: body_status.BodyStatus | None = None,
+) -> None:
     labels: dict[str, str] = {}
     for case_id, node in recorder.cases.items():
         label = node.value.operation.label
@@ -178,6 +260,10 @@ def _record(report: ContractReport, recorder: ScenarioRecorder, *, count_cases: 
         interaction = recorder.interactions.get(case_id)
         if interaction is not None and interaction.response is not None:
             result.statuses[interaction.response.status_code] += 1
+            if stateful:
+                # Where the vendor reports the outcome in the body (Skillable), a 200 may be a refusal.
+                seen = body.view(interaction.response) if body is not None else interaction.response
+                report.stateful_statuses.add((label, seen.status_code))
         if node.transition is not None and node.is_transition_applied:
             report.links_covered.add(node.transition.id)
     for case_id, checks in recorder.checks.items():
@@ -186,7 +272,11 @@ def _record(report: ContractReport, recorder: ScenarioRecorder, *, count_cases: 
             if info is None:
                 continue
             steps = info.steps
-            reproduction = " && ".join(step.curl for step in steps) if steps else info.code_sample
+            reproduction = (
+                " && ".join(_curl(recorder, step.case_id, secrets) or step.curl for step in steps)
+                if steps
+                else info.code_sample
+            )
             report.operation(labels.get(case_id, recorder.label)).add_failure(
                 Failure(
                     check=check.name,
@@ -195,3 +285,12 @@ def _record(report: ContractReport, recorder: ScenarioRecorder, *, count_cases: 
                     reproduction=reproduction,
                 )
             )
+
+
+def _curl(recorder: ScenarioRecorder, case_id: str, secrets: set[str]) -> str | None:
+    """The request as really sent (body included, credentials as shell variables), if recorded."""
+    interaction = recorder.interactions.get(case_id)
+    if interaction is None:
+        return None
+    request = interaction.request
+    return reproduce.curl(request.method, request.uri, request.headers, request.body, secret_headers=secrets)

@@ -8,6 +8,9 @@ from simulator.core.spec import spec_path
 from simulator.vendors import all_vendors
 
 ADMIN = "admin"
+# What a run can do (here, not in runner.py, so that building the CLI does not import Schemathesis).
+ALL_PHASES = ("examples", "coverage", "fuzzing", "stateful")
+ALL_MODES = ("positive", "negative")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,9 @@ an auth provider, the Hypothesis settings and the stateful run over the spec's l
 
 The checks are the ones `make contract` uses for the same spec: a spec whose vendor answers
 everything with HTTP 200 (`x-status-in-body`) has its status-based checks judged on the body
-status (simulator/contract/body_status.py) instead of on the HTTP status.
+status (simulator/contract/body_status.py) instead of on the HTTP status; the statuses a spec
+declares for business rules (`x-schema-valid-rejections`) count as accepting schema-valid data
+for those operations only; the stateful phase follows the spec's declared links.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from requests.structures import CaseInsensitiveDict
 from schemathesis.schemas import BaseSchema
 
 from simulator.contract import body_status
-from simulator.contract.rejections import accept_declared_rejections
+from simulator.contract.schema_config import accept_declared_rejections, follow_declared_links
 from simulator.testing.harness import InProcessSimulator
 
 # Generated data is arbitrary by design: "too slow" or "filtered too much" are not defects.
@@ -47,7 +49,8 @@ def vendor_schema(sim: InProcessSimulator, vendor: str, *, max_examples: int = 2
     schema.config.generation.update(max_examples=max_examples, allow_extra_parameters=False)
     if body_status.declared(schema.raw_schema) is not None:
         schema.config.checks.update(excluded_check_names=list(body_status.HTTP_STATUS_CHECKS))
-    accept_declared_rejections(schema.config, schema.raw_schema)  # as `make contract` does
+    accept_declared_rejections(schema.config, schema.raw_schema)
+    follow_declared_links(schema.config)
     return schema
 
 

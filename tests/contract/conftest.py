@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import uvicorn
 
-from simulator.contract import ContractReport
+from simulator.contract.report import ContractReport
 from simulator.testing.harness import free_port
 
 DEEP_REPORTS: list[ContractReport] = []
@@ -37,16 +37,26 @@ def serve(app: Any) -> Iterator[str]:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    # `make contract` prints one line per spec and mode: what was covered, how much ran, how long.
+    # `make contract` prints one line per spec and mode: operations covered, declared links
+    # followed, declared statuses seen, state transitions reached, cases, failures, time; then
+    # the transitions each spec reached.
     if not DEEP_REPORTS:
         return
     terminalreporter.section("contract coverage")
     for r in DEEP_REPORTS:
+        seen, listed = r.statuses_seen()
+        reached, missed = r.transitions_reached()
         terminalreporter.write_line(
             f"{r.target:<10} {r.base_url:<34} {r.operations_covered:>3}/{len(r.operations):<3} operations  "
-            f"{r.cases:>6} cases  {len(r.links_covered):>3}/{r.links_total:<3} links  {r.failures} failures  "
-            f"{r.seconds:6.1f}s"
+            f"{len(r.declared_links_followed):>3}/{len(r.declared.links):<3} links ({r.link_coverage:4.0%})  "
+            f"{seen:>3}/{listed:<3} statuses  {len(reached)}/{len(reached) + len(missed)} transitions  "
+            f"{r.cases:>6} cases  {r.failures} failures  {r.seconds:6.1f}s"
         )
+    for r in DEEP_REPORTS:
+        reached, missed = r.transitions_reached()
+        terminalreporter.write_line(f"{r.target} ({r.base_url}) reached: {'; '.join(reached) or '-'}")
+        if missed:
+            terminalreporter.write_line(f"{r.target} ({r.base_url}) not reached: {'; '.join(missed)}")
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,10 @@ import pytest
 import requests
 from schemathesis.core.transport import Response
 
-from simulator.contract import ContractOptions, ContractReport, find_target, run_contract
 from simulator.contract.body_status import BodyStatus, declared
+from simulator.contract.report import ContractReport
+from simulator.contract.runner import ContractOptions, run_contract
+from simulator.contract.targets import find_target
 from simulator.core.spec import load_spec
 from simulator.testing.harness import InProcessSimulator
 

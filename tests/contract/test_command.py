@@ -212,3 +212,89 @@ def test_demo_auth_for_absorb_authenticates_first() -> None:
         assert r.status_code == 200, r.text
     finally:
         sim.close()
+
+
+def test_a_server_that_is_not_there_is_one_line_at_once(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run_cli(capsys, "--vendor", "msportal", "--base-url", "http://127.0.0.1:9/msportal", "--auth", "demo")
+    assert code == 2, out
+    assert "cannot reach http://127.0.0.1:9/msportal" in out
+    assert len(out.strip().splitlines()) == 1 and "Traceback" not in out
+
+
+@pytest.mark.server
+def test_a_base_url_without_the_vendor_prefix_gets_a_hint(
+    live_sim: ServerSimulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = run_cli(capsys, "--vendor", "absorb", "--base-url", live_sim.root_url, "--auth", "demo", *QUICK)
+    assert code == 2, out
+    assert f"pass --base-url {live_sim.root_url}/absorb" in out and len(out.strip().splitlines()) == 1
+
+
+@pytest.mark.server
+def test_an_admin_run_leaves_the_server_as_it_found_it(
+    live_sim: ServerSimulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    control = f"{live_sim.root_url}/_sim"
+    mine = {"vendor": "docebo", "path": "/nowhere/*", "status": 503, "times": 1}
+    assert httpx.post(f"{control}/faults", json=mine).status_code == 201
+    before = [
+        {k: v for k, v in f.items() if k not in ("id", "createdAt")}
+        for f in httpx.get(f"{control}/faults").json()["faults"]
+    ]
+    snapshots = httpx.get(f"{control}/snapshots").json()["snapshots"]
+    code, out = run_cli(
+        capsys, "--vendor", "admin", "--base-url", control, "--phases", "fuzzing,stateful", "--max-examples", "5"
+    )
+    assert code == 0 and "server restored after the run" in out, out
+    after = [
+        {k: v for k, v in f.items() if k not in ("id", "createdAt")}
+        for f in httpx.get(f"{control}/faults").json()["faults"]
+    ]
+    assert after == before, "the fuzzed fault rules must be gone and ours back"
+    assert httpx.get(f"{control}/snapshots").json()["snapshots"] == snapshots
+    demo = httpx.get(f"{control}/vendors").json()["vendors"]
+    msportal = next(v for v in demo if v["name"] == "msportal")["credentials"][0]["values"]
+    assert (
+        httpx.get(live_sim.base_url("msportal") + "/api/public/v1/training/courses", headers=msportal).status_code
+        == 200
+    )
+    httpx.delete(f"{control}/faults")
+
+
+def test_the_subcommand_is_built_without_schemathesis() -> None:
+    # `lms-sim --help` must work on the runtime dependencies alone: building the `contract`
+    # subcommand imports neither Schemathesis nor httpx.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "for name in ('schemathesis', 'hypothesis'):\n"
+        "    sys.modules[name] = None\n"
+        "from simulator.cli import main\n"
+        "try:\n"
+        "    main(['contract', '--help'])\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        "assert not [m for m in sys.modules if m.startswith(('httpx', 'schemathesis.'))]\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "--max-examples" in done.stdout
+
+
+def test_a_run_dominated_by_the_rate_limit_says_so() -> None:
+    from simulator.contract.runner import ContractOptions, run_contract
+    from simulator.contract.targets import find_target
+    from simulator.testing.harness import test_settings
+
+    sim = InProcessSimulator(test_settings(vendor_options={"msportal": {"rate_limit_per_minute": 3}}), frozen=True)
+    try:
+        target = find_target("msportal")
+        options = ContractOptions(target=target, app=sim.app, phases=("fuzzing",), max_examples=5, seed=7)
+        options.headers = {"Authorization": "Bearer msp_acme_full"}
+        report = run_contract(options)
+    finally:
+        sim.close()
+    assert any("answered 429 (the server's rate limit)" in note for note in report.notes), report.summary()
+    assert "NOTE" in report.summary()

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from simulator.contract import ALL_PHASES, ContractOptions, ContractReport, Target, all_targets, run_contract
 from simulator.contract.auth import resolve_auth
-from simulator.contract.report import write_junit
-from simulator.contract.targets import ADMIN
+from simulator.contract.report import ContractReport, write_junit
+from simulator.contract.runner import ALL_PHASES, ContractOptions, run_contract
+from simulator.contract.targets import ADMIN, Target, all_targets
 from simulator.core.spec import load_spec, operations
 from simulator.testing.harness import InProcessSimulator, ServerSimulator, test_settings
 

@@ -8,19 +8,16 @@ checks (`ignored_auth`, `missing_required_header`) strip it to prove auth is enf
 from __future__ import annotations
 
 import base64
-from typing import Any
 
-import hypothesis
 import schemathesis
-from hypothesis.stateful import run_state_machine_as_test
 
 from simulator.testing.harness import InProcessSimulator
+from simulator.testing.schemathesis_support import OPERATION_SETTINGS, run_stateful, send_headers, vendor_schema
 
 SIM = InProcessSimulator(frozen=True)
 TENANT_ID, SECRET = "eu-west-2_AcmeDemo01", "acme-secret"
 
-schema = schemathesis.openapi.from_asgi("/learnlink/openapi.json", SIM.app)
-schema.config.generation.update(max_examples=25, allow_extra_parameters=False)
+schema = vendor_schema(SIM, "learnlink")
 
 
 def fetch_token() -> str:
@@ -35,31 +32,21 @@ def fetch_token() -> str:
     return token
 
 
-@schema.auth(refresh_interval=None)
-class TokenFlow:
-    def get(self, case: schemathesis.Case, ctx: Any) -> str:
-        # A fresh token per case: the stateful phase resets the database between scenarios.
-        return fetch_token()
+def learnlink_headers(case: schemathesis.Case) -> dict[str, str]:
+    if case.operation.path.startswith("/oauth2/"):
+        return {}  # the token endpoint authenticates the client itself
+    # A fresh token per case: the stateful phase resets the database between scenarios.
+    return {"Authorization": f"Bearer {fetch_token()}"}
 
-    def set(self, case: schemathesis.Case, data: str, ctx: Any) -> None:
-        if case.operation.path.startswith("/oauth2/"):
-            return  # the token endpoint authenticates the client itself
-        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+send_headers(schema, learnlink_headers)
 
 
 @schema.parametrize()
-@hypothesis.settings(deadline=None, suppress_health_check=list(hypothesis.HealthCheck))
+@OPERATION_SETTINGS
 def test_learnlink_operations(case: schemathesis.Case) -> None:
     case.call_and_validate()
 
 
 def test_learnlink_stateful() -> None:
-    class Stateful(schema.as_state_machine()):  # type: ignore[misc]
-        def setup(self) -> None:
-            SIM.reset()
-            SIM.freeze()
-
-    settings = hypothesis.settings(
-        max_examples=15, stateful_step_count=6, deadline=None, suppress_health_check=list(hypothesis.HealthCheck)
-    )
-    run_state_machine_as_test(Stateful, settings=settings)
+    run_stateful(schema, SIM)
