@@ -95,7 +95,7 @@ async def _time(app: ASGIApp, calls: list[Call], headers: dict[str, str], n: int
 def measure(requests: int, vendors: list[str] | None, options: dict[str, dict[str, Any]]) -> list[tuple[str, float]]:
     rows = [("bare Starlette endpoint", asyncio.run(_time(ceiling.app, [Call("GET", "/x")], {}, requests)))]
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(db=str(Path(tmp) / "bench.db"), vendor_options=options)
+        settings = Settings(db=str(Path(tmp) / "bench.db"), vendor_options=options, allowed_hosts=["testserver"])
         app = create_app(settings)
         with TestClient(app) as client:
             found: list[VendorCalls] = discover_with(client, vendors)
