@@ -179,11 +179,16 @@ def check(client: httpx.Client, calls: VendorCalls, call: Call) -> None:
 
 
 def discover(base_url: str, vendors: list[str] | None = None) -> list[VendorCalls]:
-    out = []
     with httpx.Client(base_url=base_url, timeout=30) as client:
-        for name in vendors or list(FINDERS):
-            calls = FINDERS[name](client)
-            for call in (calls.read, *calls.write.variants(), calls.list):
-                check(client, calls, call)
-            out.append(calls)
+        return discover_with(client, vendors)
+
+
+def discover_with(client: httpx.Client, vendors: list[str] | None = None) -> list[VendorCalls]:
+    """The calls, found through any client (a socket one, or Starlette's in-process one)."""
+    out = []
+    for name in vendors or list(FINDERS):
+        calls = FINDERS[name](client)
+        for call in (calls.read, *calls.write.variants(), calls.list):
+            check(client, calls, call)
+        out.append(calls)
     return out

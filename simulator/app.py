@@ -51,7 +51,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime.db.start_background_checkpoints()
+        runtime.start_serving()
         yield
+        runtime.stop_serving()
         runtime.close()
 
     services = {name: ServiceApp(runtime, vendor) for name, vendor in runtime.vendors.items()}

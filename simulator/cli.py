@@ -292,7 +292,9 @@ def _existing_database(db: str) -> Any:
     from sqlalchemy.exc import SQLAlchemyError
 
     from simulator.core.db import Database
+    from simulator.vendors import load_vendor_models
 
+    load_vendor_models()  # the vendors' tables, which the core does not know of
     if "://" not in db and not Path(db).exists():
         raise UsageError(f"no database at {db} (start the simulator once, or pass --db)")
     try:

@@ -7,7 +7,6 @@ does not change when another vendor is left out, and one seed gives byte-identic
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 import orjson
 import yaml
 
+from simulator.core import ids
 from simulator.core.fixtures import GenerateSpec
 from simulator.core.vendor import VendorPlugin
 from simulator.progress import Progress, terminal_progress
@@ -52,7 +52,7 @@ def generate_document(
         tenant = f"t{index + 1}"
         sections = doc["tenants"][tenant] = {}
         for name in names:
-            rng = random.Random(f"{seed}:{tenant}:{name}")  # noqa: S311 (test data, not secrets)
+            rng = ids.seeded_random(f"{seed}:{tenant}:{name}")
             generate = known[name].generate
             assert generate is not None
             sections[name] = generate(GenerateSpec(tenant, users, courses, rng, index))

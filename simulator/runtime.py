@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import os
 import sqlite3
 from collections.abc import Mapping
 from typing import Any
@@ -15,7 +16,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateTable
 
-from simulator.core import clock, ids, journal, snapshots
+from simulator.core import clock, ids, journal, plumbing, snapshots
 from simulator.core.db import Base, Database
 from simulator.core.fixtures import FixtureContext, FixtureError, check, read_documents
 from simulator.core.models import MetaRow
@@ -60,13 +61,32 @@ class Runtime:
         self.settings = settings
         self.db = db or Database(settings.db)
         self.vendors: dict[str, VendorPlugin] = {v.name: v for v in all_vendors()}
-        # One process serving a SQLite database writes the journal entries of requests
-        # that change nothing in batches (see `journal.PendingJournal`). Several workers
-        # write each entry at once: a journal read may reach another worker.
-        self.pending_journal: journal.PendingJournal | None = None
-        if settings.workers == 1 and self.db.engine.dialect.name == "sqlite":
-            self.pending_journal = journal.PendingJournal()
-            self.db.keep_pending(self.pending_journal)
+        # Clock and fault rules cached per process, rate windows counted per process.
+        self.plumbing = plumbing.Plumbing()
+        plumbing.watch(self.db.sessions)
+        # Entries of reads wait to be written together only when this process is its SQLite
+        # file's one server: with several, a journal read may reach another process.
+        batching = settings.workers == 1 and self.db.engine.dialect.name == "sqlite" and not self.db.in_memory
+        self.journal = journal.JournalWriter(self.db.engine, batching=batching)
+        self.db.journal = self.journal
+        self._server_id: str | None = None
+        # Request ids the client did not give: seeded, so a run is reproducible from its seed.
+        self.request_ids = ids.RequestIds(settings.seed)
+
+    def start_serving(self) -> None:
+        """Tell the other processes on this database that one more serves it (see `Plumbing.shared`)."""
+        self._server_id = f"{os.getpid()}:{id(self):x}"
+        with self.db.transaction() as session:
+            others = plumbing.register_server(session, self._server_id, serving=True)
+        if others:  # the processes serving one database together must not repeat each other's ids
+            self.request_ids = ids.RequestIds(self.settings.seed, stream=f"-{others + 1}")
+
+    def stop_serving(self) -> None:
+        if self._server_id is None:
+            return
+        with self.db.transaction() as session:
+            plumbing.register_server(session, self._server_id, serving=False)
+        self._server_id = None
 
     def close(self) -> None:
         """Stop the vendors' background work, write what waits, and close the database."""
@@ -76,14 +96,12 @@ class Runtime:
         self.db.dispose()
 
     def flush_journal(self) -> None:
-        """Write the pending journal entries now (the pipeline schedules this after reads)."""
-        if self.pending_journal is None:
-            return
-        self.pending_journal.flush_scheduled = False
+        """Write the waiting journal entries now (the pipeline schedules this after reads)."""
+        self.journal.flush_scheduled = False
         try:
-            self.db.write_pending()
-        except Exception:  # kept pending: the next transaction writes them
-            log.exception("writing the pending journal entries failed")
+            self.journal.flush()
+        except Exception:  # kept waiting: the next flush writes them
+            log.exception("writing the journal entries failed")
 
     # -- start-up -------------------------------------------------------------------------
 
@@ -273,6 +291,7 @@ class Runtime:
         """Back to the state right after the fixtures were loaded (one tenant, or everything)."""
         if snapshots.load(session, snapshots.FIXTURES) is None:
             raise FixtureError("fixtures", "no fixtures were loaded")
+        self.plumbing.rate_windows.clear()  # this process's; other processes keep counting theirs
         if tenant is None:
             snapshots.restore_fixture_state(session)
             meta = session.get(MetaRow, FIXTURE_CLOCK_KEY)

@@ -12,14 +12,88 @@ from simulator.core.spec import load_spec, operations
 from simulator.vendors import all_vendors
 
 ROOT = Path(__file__).resolve().parents[1]
-VENDORS = ROOT / "simulator" / "vendors"
+PRODUCT = ROOT / "simulator"
+VENDORS = PRODUCT / "vendors"
+CORE = PRODUCT / "core"
 FORBIDDEN_CALLS = re.compile(
-    r"datetime\.(now|utcnow)\(|time\.time\(\)|uuid\.?uuid4\(|\brandom\.(random|randint|choice|shuffle)\("
+    r"datetime\.(now|utcnow)\(|time\.time\(\)|time\.monotonic\(|uuid\.?uuid[14]\(|\buuid[14]\("
+    r"|\brandom\.(random|randint|choice|shuffle|Random)\(|\bsecrets\."
 )
+# The only modules that may read time and randomness directly.
+TIME_AND_RANDOMNESS = {CORE / "clock.py", CORE / "ids.py"}
+# Modules of the product's top level that must not import each other in a loop.
+ENTRY_MODULES = {"cli", "app", "generate", "serving"}
 
 
 def _vendor_files() -> list[Path]:
     return sorted(p for p in VENDORS.rglob("*.py") if p.parent != VENDORS)
+
+
+def _product_files() -> list[Path]:
+    return sorted(PRODUCT.rglob("*.py"))
+
+
+def _imports(path: Path) -> list[str]:
+    """Every module a file imports, at any depth (TYPE_CHECKING blocks and functions too)."""
+    names: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level == 0:
+            names.append(node.module or "")
+        elif isinstance(node, ast.Import):
+            names.extend(a.name for a in node.names)
+    return names
+
+
+@pytest.mark.parametrize("path", _product_files(), ids=lambda p: str(p.relative_to(PRODUCT)))
+def test_time_and_randomness_only_through_clock_and_ids(path: Path) -> None:
+    if path in TIME_AND_RANDOMNESS:
+        return
+    hits = [line.strip() for line in path.read_text().splitlines() if FORBIDDEN_CALLS.search(line)]
+    assert hits == [], "read time through simulator.core.clock and randomness through simulator.core.ids"
+
+
+@pytest.mark.parametrize("path", sorted(CORE.rglob("*.py")), ids=lambda p: p.name)
+def test_core_imports_nothing_above_it(path: Path) -> None:
+    # Not the runtime, the settings, the vendors, the app or the control API: they build on the core.
+    upward = [n for n in _imports(path) if n.startswith("simulator") and not n.startswith("simulator.core")]
+    assert upward == [], f"{path.name} imports {upward}"
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _module_imports(path: Path, known: set[str]) -> set[str]:
+    """The product modules a file imports (`from package import module` counts the module)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            for alias in node.names:
+                inner = f"{node.module}.{alias.name}"
+                found.add(inner if inner in known else node.module)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+    return found & known
+
+
+def test_the_entry_modules_import_each_other_in_no_loop() -> None:
+    files = {_module_name(p): p for p in _product_files()}
+    graph = {name: _module_imports(path, set(files)) - {name} for name, path in files.items()}
+
+    def reaches(start: str, goal: str) -> bool:
+        seen, todo = set(), [start]
+        while todo:
+            for nxt in graph.get(todo.pop(), ()):
+                if nxt == goal:
+                    return True
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return False
+
+    loops = sorted(m for m in ENTRY_MODULES if reaches(f"simulator.{m}", f"simulator.{m}"))
+    assert loops == [], f"import loops through {loops}"
 
 
 @pytest.mark.parametrize("path", _vendor_files(), ids=lambda p: str(p.relative_to(VENDORS)))

@@ -6,7 +6,6 @@ generation modes; we only configure it and turn its events into a per-operation 
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +23,7 @@ from simulator.contract.report import ContractReport, Failure
 from simulator.contract.restore import ControlState
 from simulator.contract.schema_config import accept_declared_rejections, follow_declared_links
 from simulator.contract.targets import ADMIN, ALL_MODES, ALL_PHASES, Target
+from simulator.core import clock
 from simulator.core.spec import load_spec, operations
 
 
@@ -192,7 +192,7 @@ def _run(options: ContractOptions) -> ContractReport:
             report.excluded.append(f"check {check}: judged on the body status ({check}_in_body)")
         else:
             report.excluded.append(f"check {check}: off, the vendor answers bad requests with a 2xx")
-    started = time.monotonic()
+    started = clock.monotonic()
     unfinished: set[str] = set()
     for event in from_schema(schema).execute():
         if isinstance(event, events.PhaseStarted):
@@ -202,7 +202,7 @@ def _run(options: ContractOptions) -> ContractReport:
         _consume(report, event, secrets, body)
     # A phase whose worker thread crashed never finishes and reports nothing: never call that a pass.
     report.errors.extend(f"phase {name} did not finish" for name in sorted(unfinished))
-    report.seconds = time.monotonic() - started
+    report.seconds = clock.monotonic() - started
     limited = sum(op.statuses[429] for op in report.operations.values())
     if report.cases and limited / report.cases > RATE_LIMITED_SHARE:
         report.notes.append(

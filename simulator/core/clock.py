@@ -29,6 +29,11 @@ class ClockError(ValueError):
     """A clock change that cannot be made (time going backwards, a bad duration)."""
 
 
+def monotonic() -> float:
+    """Real elapsed seconds (deadlines, durations of work): never simulated, never wall time."""
+    return time.monotonic()
+
+
 def wall_now() -> dt.datetime:
     """Real time. Only the clock and the journal's wall timestamp use it."""
     return dt.datetime.fromtimestamp(time.time(), UTC)
@@ -48,10 +53,10 @@ def _row_for(session: Session, tenant: str | None) -> ClockRow | None:
 def _read(row: ClockRow | None) -> dt.datetime:
     if row is None:
         return wall_now()
-    return _instant(row.offset_seconds, row.frozen_at)
+    return instant(row.offset_seconds, row.frozen_at)
 
 
-def _instant(offset_seconds: float, frozen_at: dt.datetime | None) -> dt.datetime:
+def instant(offset_seconds: float, frozen_at: dt.datetime | None) -> dt.datetime:
     if frozen_at is not None:
         return frozen_at
     return wall_now() + dt.timedelta(seconds=offset_seconds)
@@ -74,7 +79,7 @@ def now(session: Session, tenant: str | None = None) -> dt.datetime:
     rows = {scope: (offset, frozen) for scope, offset, frozen in _NOW.rows(session, params)}
     found = rows.get(tenant) if tenant else None
     found = found or rows.get(GLOBAL)
-    return wall_now() if found is None else _instant(*found)
+    return wall_now() if found is None else instant(*found)
 
 
 def is_frozen(session: Session, tenant: str | None = None) -> bool:

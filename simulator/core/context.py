@@ -9,15 +9,28 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.orm import Session
 
 from simulator.core import clock, ids
 from simulator.core.errors import ApiError, Violation
+from simulator.core.ratelimit import RateWindows, Windows
 
 if TYPE_CHECKING:
-    from simulator.settings import Settings
+    from simulator.core.plumbing import Plumbing
+
+
+class Options(Protocol):
+    """The settings the core and the vendors read (the app's `Settings` has these and more)."""
+
+    seed: int
+    contract_mode: str  # strict: reject requests that violate the spec; lax: record only
+    validate_responses: bool
+    journal_bodies: bool
+    journal_body_limit: int
+
+    def option(self, vendor: str, name: str, default: Any) -> Any: ...
 
 
 @dataclass
@@ -46,7 +59,7 @@ class RequestContext:
     """One vendor request, validated against the spec, inside one database transaction."""
 
     session: Session
-    settings: Settings
+    settings: Options
     vendor: str
     operation_id: str
     method: str
@@ -61,6 +74,10 @@ class RequestContext:
     response_headers: dict[str, str] = field(default_factory=dict)  # added to every reply, errors too
     warnings: list[Violation] = field(default_factory=list)
     fault: Any = None  # the injected fault that fired for this request (set by the pipeline)
+    # The serving process's rate windows (limits are counted per process).
+    rate_windows: Windows = field(default_factory=RateWindows)
+    # The process's cached clock (None: read from the database, e.g. in backend unit tests).
+    plumbing: Plumbing | None = None
     _now: dt.datetime | None = None
 
     @property
@@ -72,7 +89,8 @@ class RequestContext:
     def now(self) -> dt.datetime:
         """Simulated now for the caller's tenant; read once per request so a request sees one instant."""
         if self._now is None:
-            self._now = clock.now(self.session, self.principal.tenant if self.principal else None)
+            tenant = self.principal.tenant if self.principal else None
+            self._now = self.plumbing.now(tenant) if self.plumbing else clock.now(self.session, tenant)
         return self._now
 
     def authenticate_as(self, principal: Principal) -> None:

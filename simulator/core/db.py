@@ -17,7 +17,8 @@ several processes or replicas. Both behave the same way to a client:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -103,25 +104,33 @@ def make_engine(url: str, *, sqlite_options: SqliteOptions | None = None) -> Eng
     return engine
 
 
-class PendingWrites(Protocol):
-    """Rows held back to be written together (the journal's `PendingJournal`)."""
+class Flushable(Protocol):
+    """Writes held in memory that a transaction opened for reading should see (the journal writer)."""
 
-    def __len__(self) -> int: ...
+    def flush(self) -> int: ...
 
-    def write(self, dbapi_connection: Any, dialect: Dialect) -> int: ...
+
+# Set while a request that changes no vendor state runs: its transaction takes no write lock.
+_READING: ContextVar[bool] = ContextVar("lms_sim_reading", default=False)
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """Transactions begun inside are read transactions (see the module docstring)."""
+    token = _READING.set(True)
+    try:
+        yield
+    finally:
+        _READING.reset(token)
 
 
 class SqliteOptions:
-    """What the connection and transaction hooks of one SQLite engine consult as it runs."""
+    """What the connection hooks of one SQLite engine consult as it runs."""
 
     def __init__(self) -> None:
         # Set while a `WalCheckpointer` thread checkpoints the file: serving connections
         # then never checkpoint inside a request's COMMIT (read when a connection opens).
         self.background_checkpoints = False
-        # Written (and committed) first by every transaction that begins, except those of
-        # vendor requests, which write them themselves if they change anything.
-        self.pending: PendingWrites | None = None
-        self.holding_pending = ContextVar("lms_sim_holding_pending", default=False)
 
 
 def _configure_sqlite(engine: Engine, *, in_memory: bool, options: SqliteOptions) -> None:
@@ -141,33 +150,61 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool, options: SqliteOptions
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # Sent on the DBAPI connection directly: this runs on every request.
-        dbapi_connection = conn.connection.driver_connection
-        pending = options.pending
-        if pending is not None and len(pending) and not options.holding_pending.get():
-            # Committed on their own: the transaction about to begin may yet roll back.
-            dbapi_connection.execute("BEGIN IMMEDIATE")
-            try:
-                pending.write(dbapi_connection, conn.dialect)
-            except BaseException:
-                dbapi_connection.execute("ROLLBACK")
-                raise
-            dbapi_connection.execute("COMMIT")
-        # Any request may write. Taking the write lock at BEGIN avoids the
-        # read-to-write upgrade that SQLite cannot retry across processes; a transaction
-        # that ends up writing nothing costs no more for it.
-        dbapi_connection.execute("BEGIN IMMEDIATE")
+        # A read takes no lock: in WAL mode it reads a snapshot while a writer writes. A
+        # transaction that may write takes the write lock at BEGIN: the read-to-write upgrade
+        # fails at once (SQLITE_BUSY) when another connection wrote since the snapshot began;
+        # a read that must write after all is run again as a write (see `core.pipeline`).
+        conn.connection.driver_connection.execute("BEGIN" if _READING.get() else "BEGIN IMMEDIATE")
 
 
 # -- PostgreSQL ------------------------------------------------------------------------------
 
-# The key of the advisory lock every transaction takes ("lms-sim" in ASCII). Advisory locks
-# belong to one database, so simulators on different databases of one server never wait
-# for each other.
+# The advisory lock keys ("lms-sim" in ASCII). Advisory locks belong to one database, so
+# simulators on different databases of one server never wait for each other.
 TRANSACTION_LOCK = 0x6C6D732D73696D
 # Held (at session level, on its own connection) while one process creates the schema and
 # loads the fixtures, so that processes starting together do not do it twice.
 BOOTSTRAP_LOCK = TRANSACTION_LOCK + 1
+
+# Set while a vendor request runs: the pipeline takes its locks itself (see `lock_for`),
+# once it knows the tenant.
+_LOCKED_BY_CALLER: ContextVar[bool] = ContextVar("lms_sim_locked_by_caller", default=False)
+
+
+@contextmanager
+def request_locks() -> Iterator[None]:
+    """Transactions begun inside take no lock at BEGIN: the caller calls `lock_for`."""
+    token = _LOCKED_BY_CALLER.set(True)
+    try:
+        yield
+    finally:
+        _LOCKED_BY_CALLER.reset(token)
+
+
+def lock_for(session: Session, tenant: str | None) -> None:
+    """Serialise this write transaction with the others that must not interleave with it.
+
+    PostgreSQL only (SQLite's write lock is taken at BEGIN). A tenant's writes wait for that
+    tenant's other writes, never for another tenant's: the handlers read, decide and write
+    within one tenant (seat counts, status machines, "already enrolled" checks). Writes of
+    no tenant (the control API, token endpoints before the caller is known, background
+    work) take the lock of every tenant at once. Shared counters (ids, fault hits) are
+    single-row UPDATEs, which row locks keep exact.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    connection = session.connection()
+    if tenant is None:
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({TRANSACTION_LOCK})")
+        return
+    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock_shared({TRANSACTION_LOCK})")
+    connection.exec_driver_sql("SELECT pg_advisory_xact_lock(%(key)s)", {"key": _tenant_key(tenant)})
+
+
+def _tenant_key(tenant: str) -> int:
+    # Any 63-bit number other than the two keys above, the same in every process.
+    digest = int.from_bytes(hashlib.sha256(tenant.encode()).digest()[:8], "big") >> 1
+    return digest if digest not in (TRANSACTION_LOCK, BOOTSTRAP_LOCK) else digest + 2
 
 
 def _configure_postgresql(engine: Engine) -> None:
@@ -179,14 +216,12 @@ def _configure_postgresql(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # One transaction at a time, as on SQLite. The handlers read, decide and write
-        # (seat counts, status machines, "already enrolled" checks, counters shared by all
-        # tenants), and were written for serialised transactions. A lock per tenant is not
-        # possible here: the tenant is known only after authentication has read the
-        # database, and clock, fault counters and ids are shared by all tenants.
-        # SERIALIZABLE would need the whole request retried on a serialisation failure,
-        # which the request pipeline does not do. The lock is released at COMMIT/ROLLBACK.
-        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({TRANSACTION_LOCK})")
+        if _READING.get():
+            # An MVCC snapshot, no lock. READ ONLY: a read that must write after all fails on
+            # its first write and is run again as a write (see `core.pipeline`).
+            conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+        elif not _LOCKED_BY_CALLER.get():
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({TRANSACTION_LOCK})")
 
 
 @compiles(String, "postgresql")
@@ -209,6 +244,15 @@ def _pg_create_column(element: CreateColumn, compiler: Any, **kw: Any) -> str:
     return text.replace(" SERIAL", " BIGSERIAL", 1)
 
 
+_MODEL_LOADERS: list[Callable[[], None]] = []
+
+
+def register_models(loader: Callable[[], None]) -> None:
+    """Have `Database.load_models` call `loader` (which imports more model modules)."""
+    if loader not in _MODEL_LOADERS:
+        _MODEL_LOADERS.append(loader)
+
+
 class Database:
     """The engine and session factory of one simulator instance."""
 
@@ -218,14 +262,19 @@ class Database:
         self.engine = make_engine(self.url, sqlite_options=self._sqlite_options)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._checkpointer: WalCheckpointer | None = None
+        # The process's journal writer: flushed before `transaction()` so that whatever
+        # reads through it (dashboard, CLI, tests) sees every entry answered so far.
+        self.journal: Flushable | None = None
 
     @staticmethod
     def load_models() -> None:
-        # Importing the model modules registers their tables on Base.metadata.
+        # Importing the model modules registers their tables on Base.metadata. The vendors'
+        # modules are registered by the vendor list itself (`register_models`): the core
+        # does not import the vendors.
         from simulator.core import models as _core_models  # noqa: F401
-        from simulator.vendors import load_vendor_models
 
-        load_vendor_models()
+        for loader in _MODEL_LOADERS:
+            loader()
         from simulator.core import snapshots
 
         snapshots.register_fixture_copies()
@@ -237,6 +286,8 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One session in one transaction: committed on success, rolled back on error."""
+        if self.journal is not None:
+            self.journal.flush()
         with self.sessions() as session, session.begin():
             yield session
 
@@ -272,36 +323,6 @@ class Database:
         finally:
             lock_engine.dispose()
 
-    def keep_pending(self, pending: PendingWrites) -> None:
-        """Let requests that change nothing leave their journal entries in `pending` (SQLite only).
-
-        Only for a process that is the only one serving its database: the entries are
-        written by this process's next transaction or `write_pending`, so another process
-        would not see them until then.
-        """
-        if self.engine.dialect.name == "sqlite":
-            self._sqlite_options.pending = pending
-
-    @property
-    def pending(self) -> PendingWrites | None:
-        return self._sqlite_options.pending
-
-    @contextmanager
-    def holding_pending(self) -> Iterator[None]:
-        """Transactions begun inside leave the pending entries to the code that runs them."""
-        token = self._sqlite_options.holding_pending.set(True)
-        try:
-            yield
-        finally:
-            self._sqlite_options.holding_pending.reset(token)
-
-    def write_pending(self) -> None:
-        """Write the pending entries now (the next transaction outside a vendor request would)."""
-        pending = self._sqlite_options.pending
-        if pending is not None and len(pending):
-            with self.engine.begin():
-                pass
-
     def start_background_checkpoints(self) -> None:
         """While serving a SQLite file, checkpoint its log from a thread (see `checkpoint`)."""
         if self.engine.dialect.name != "sqlite" or self.in_memory or self._checkpointer is not None:
@@ -315,7 +336,8 @@ class Database:
         self._checkpointer.start()
 
     def dispose(self) -> None:
-        self.write_pending()
+        if self.journal is not None:
+            self.journal.flush()
         if self._checkpointer is not None:
             self._checkpointer.stop()
             self._checkpointer = None

@@ -22,14 +22,13 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import hashlib
-import random
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
-from simulator.core import fastsql
+from simulator.core import ids
 from simulator.core.models import FaultRuleRow
 
 KINDS = ("error", "latency", "drop", "hang", "empty", "malformed")
@@ -110,25 +109,34 @@ def _delay(rule: Rule, seed: int, n: int) -> float:
     if "min" in spec and "max" in spec:
         return (float(spec["min"]) + u * (float(spec["max"]) - float(spec["min"]))) / 1000
     if "mean" in spec:
-        value = random.Random(u).gauss(float(spec["mean"]), float(spec.get("stddev", 0)))  # noqa: S311 - seeded jitter, not security
+        value = ids.seeded_random(u).gauss(float(spec["mean"]), float(spec.get("stddev", 0)))
         return max(0.0, value) / 1000
     return 0.0
 
 
-# Built once: checked on every vendor request, so it should cost one cached Core statement
-# (rows, not ORM objects: the rule is only read here, and the ORM load costs more than the query).
-_RULES = fastsql.FastStatement(
-    select(FaultRuleRow.__table__)
-    .where((FaultRuleRow.vendor == bindparam("vendor")) | FaultRuleRow.vendor.is_(None))
-    .order_by(FaultRuleRow.id)
-)
+# Matching rows, not ORM objects: the rules are cached per process (see `core.plumbing`).
+_RULES = select(FaultRuleRow.__table__).order_by(FaultRuleRow.id)
 if RuleView._fields != tuple(c.name for c in FaultRuleRow.__table__.columns):
     raise RuntimeError("faults.RuleView must list sim_fault_rules' columns in table order")
+_TABLE: Table = FaultRuleRow.__table__  # type: ignore[assignment]
+
+
+def load_rules(session: Session) -> list[RuleView]:
+    return [RuleView(*row) for row in session.execute(_RULES)]
+
+
+def _count(session: Session, rule_id: int, **values: Any) -> tuple[int, int]:
+    """Add to a rule's counters; (matched, fired) after. On the connection, past the plumbing
+    watch: counting a match is not a change of the rules."""
+    counted = update(_TABLE).where(_TABLE.c.id == rule_id).values(**values)
+    row = session.connection().execute(counted.returning(_TABLE.c.matched, _TABLE.c.fired)).one_or_none()
+    return (0, 0) if row is None else (int(row[0]), int(row[1]))
 
 
 def decide(
     session: Session,
     seed: int,
+    rules: list[RuleView],
     *,
     vendor: str,
     operation_id: str | None,
@@ -136,23 +144,18 @@ def decide(
     path: str,
     tenant: str | None,
 ) -> FaultEffect | None:
-    """Count this request against every matching rule; return the first that fires."""
-    rules = [RuleView(*row) for row in _RULES.rows(session, {"vendor": vendor})]
+    """Count this request against every matching rule; return the first that fires.
+
+    `rules` is the process's cached copy; the counters are read and written in the database,
+    so every worker agrees on the Nth match."""
     chosen: FaultEffect | None = None
     for rule in rules:
         if not _matches(rule, vendor, operation_id, method, path, tenant):
             continue
-        n = int(
-            session.execute(
-                update(FaultRuleRow)
-                .where(FaultRuleRow.id == rule.id)
-                .values(matched=FaultRuleRow.matched + 1)
-                .returning(FaultRuleRow.matched)
-            ).scalar_one()
-        )
-        if chosen is not None or not _fires(rule, seed, n):
+        n, fired = _count(session, rule.id, matched=_TABLE.c.matched + 1)
+        if n == 0 or chosen is not None or not _fires(rule, seed, n, fired):
             continue
-        session.execute(update(FaultRuleRow).where(FaultRuleRow.id == rule.id).values(fired=FaultRuleRow.fired + 1))
+        _count(session, rule.id, fired=_TABLE.c.fired + 1)
         chosen = FaultEffect(
             rule_id=rule.id,
             kind=rule.kind,
@@ -164,12 +167,12 @@ def decide(
     return chosen
 
 
-def _fires(rule: Rule, seed: int, n: int) -> bool:
+def _fires(rule: Rule, seed: int, n: int, fired: int) -> bool:
     if rule.nth is not None and n != rule.nth:
         return False
     if rule.after is not None and n <= rule.after:
         return False
-    if rule.times is not None and rule.fired >= rule.times:
+    if rule.times is not None and fired >= rule.times:
         return False
     return rule.probability >= 1.0 or _unit(seed, rule.id, n, "fire") < rule.probability
 

@@ -7,6 +7,8 @@ the same id; the id itself is derived from (seed, namespace, counter).
 from __future__ import annotations
 
 import hashlib
+import random
+import threading
 import uuid
 
 from sqlalchemy import select, update
@@ -79,6 +81,28 @@ def reserve(session: Session, namespace: str, count: int, *, start: int = 1) -> 
         session.flush()
         return range(start, start + count)
     return range(int(updated) - count + 1, int(updated) + 1)
+
+
+def seeded_random(seed: int | float | str) -> random.Random:
+    """A pseudo-random generator for reproducible data (generated fixtures, latency jitter)."""
+    return random.Random(seed)  # noqa: S311 - reproducible data, not secrets
+
+
+class RequestIds:
+    """Request ids of one process: the n-th request of a run gets the same id under the same seed.
+
+    Kept in memory (a counter row would make every request a write). `stream` tells apart
+    processes serving one database together (see `Runtime.start_serving`)."""
+
+    def __init__(self, seed: int, stream: str = "") -> None:
+        self.seed, self.stream, self._n = seed, stream, 0
+        self._lock = threading.Lock()
+
+    def next(self) -> str:
+        with self._lock:
+            self._n += 1
+            n = self._n
+        return hex_from(digest_at(self.seed, f"request{self.stream}", n), 24)
 
 
 def digest_at(seed: int, namespace: str, n: int) -> bytes:

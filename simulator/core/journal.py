@@ -16,11 +16,10 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 import orjson
-from sqlalchemy import delete, func, select
-from sqlalchemy.engine import Dialect
+from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from simulator.core import clock, fastsql
+from simulator.core import clock
 from simulator.core.errors import Violation
 from simulator.core.models import JournalRow
 
@@ -93,7 +92,7 @@ def body_text(raw: bytes, parsed: Any, limit: int) -> str | None:
     return text if len(text) <= limit else text[:limit] + TRUNCATED
 
 
-_INSERT = fastsql.insert_all_columns(JournalRow.__table__)  # type: ignore[arg-type]
+_INSERT = insert(JournalRow.__table__)  # type: ignore[arg-type]
 
 
 def prepare(fields: dict[str, Any]) -> dict[str, Any]:
@@ -104,27 +103,27 @@ def prepare(fields: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def record(session: Session, **fields: Any) -> None:
-    """Append an entry, on the request's own transaction (see `fastsql` for why not the ORM)."""
-    _INSERT.execute(session, prepare(fields))
+class JournalWriter:
+    """The one writer of a process's journal entries, in answer order, committed in batches.
 
-
-class PendingJournal:
-    """Journal entries not yet written, of one process that is its SQLite file's only server.
-
-    Writing its journal entry made every GET a write transaction, and that COMMIT was the
-    largest single cost of a read (about 40% of it). A request that changes nothing now
-    leaves its entry here. The entries are written in order, in one statement, by whichever
-    comes first: the next request that changes something (before its own entry, in its
-    transaction), any other transaction (control API, dashboard, tests reading the journal
-    through the database: so whatever reads the journal sees every entry), or the flush the
-    pipeline schedules a few milliseconds after a read.
+    A request hands its entry over and does not write it: so a read stays a read
+    transaction, and a write's transaction holds its lock no longer than its own work.
+    `flush` writes every waiting entry in one transaction of its own. When the process is
+    its database's only server (`batching`), the pipeline flushes a few milliseconds after
+    a read, at once after a write, and whatever reads the journal flushes first (the
+    control API, `Database.transaction()`), so every reader sees every entry answered.
+    With several processes (workers, or other servers that registered on the database, see
+    `Plumbing.shared`), each request's entry is written before its answer is sent: a
+    journal read may reach another process. A crash loses at most the waiting entries.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, engine: Engine, *, batching: bool) -> None:
+        self.engine = engine
+        self.batching = batching
+        self.flush_scheduled = False
         self._entries: list[dict[str, Any]] = []
         self._lock = threading.Lock()
-        self.flush_scheduled = False
+        self._writing = threading.Lock()  # one batch at a time, so batches land in order
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -134,18 +133,21 @@ class PendingJournal:
         with self._lock:
             self._entries.append(entry)
 
-    def write(self, dbapi_connection: Any, dialect: Dialect) -> int:
-        """Insert every pending entry in the connection's current transaction."""
-        with self._lock:
-            entries, self._entries = self._entries, []
-        if entries:
+    def flush(self) -> int:
+        """Write every waiting entry now; on failure they wait, still ahead of newer ones."""
+        with self._writing:
+            with self._lock:
+                entries, self._entries = self._entries, []
+            if not entries:
+                return 0
             try:
-                _INSERT.execute_many(dbapi_connection, dialect, entries)
+                with self.engine.begin() as connection:
+                    connection.execute(_INSERT, entries)
             except BaseException:
-                with self._lock:  # kept for the next try, still ahead of newer entries
+                with self._lock:
                     self._entries[:0] = entries
                 raise
-        return len(entries)
+            return len(entries)
 
 
 def entry_json(row: JournalRow) -> dict[str, Any]:

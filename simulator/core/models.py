@@ -108,3 +108,14 @@ class FaultRuleRow(Base):
     matched: Mapped[int] = mapped_column(Integer, default=0)
     fired: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column()
+
+
+class GenerationRow(Base):
+    """A counter bumped by every change to plumbing (clock, fault rules, loaded state).
+
+    Each process caches that plumbing and reads only this row per request to know whether
+    its copy is still current (see `core.plumbing`)."""
+
+    __tablename__ = "sim_generation"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)

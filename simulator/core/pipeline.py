@@ -11,35 +11,53 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
+import sqlite3
 import time
 from collections.abc import Mapping
-from contextlib import nullcontext
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 import orjson
-from sqlalchemy.orm import Session
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from simulator.core import faults, journal
-from simulator.core.context import Reply, RequestContext
+from simulator.core.context import Options, Reply, RequestContext
+from simulator.core.db import Database, lock_for, reading, request_locks
 from simulator.core.errors import ApiError, Violation
+from simulator.core.ids import RequestIds
+from simulator.core.journal import JournalWriter
+from simulator.core.plumbing import Plumbing
+from simulator.core.ratelimit import RequestRates
 from simulator.core.routing import Binding, SpecRoute, build_routes, match
 from simulator.core.spec import load_spec, spec_operations
 from simulator.core.validation import FORM_TYPES
 from simulator.core.vendor import VendorPlugin
 
-if TYPE_CHECKING:
-    from simulator.runtime import Runtime
+
+class Host(Protocol):
+    """What a service needs of the simulator instance serving it (the app's `Runtime`)."""
+
+    @property
+    def settings(self) -> Options: ...
+    @property
+    def db(self) -> Database: ...
+    @property
+    def plumbing(self) -> Plumbing: ...
+    @property
+    def journal(self) -> JournalWriter: ...
+    @property
+    def request_ids(self) -> RequestIds: ...
+    def flush_journal(self) -> None: ...
+
 
 log = logging.getLogger("simulator")
 
-# How long the journal entries of requests that changed nothing may wait to be written
-# together (see `journal.PendingJournal`): a crash loses at most this much of the journal.
+# How long the journal entries of reads may wait to be written together (see
+# `journal.JournalWriter`): a crash loses at most this much of the journal.
 JOURNAL_FLUSH_DELAY_SECONDS = 0.05
 
 
@@ -47,10 +65,26 @@ class BodyTooLarge(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class Incoming:
+    """A request as read off the connection: matched, its body read, nothing decided yet."""
+
+    binding: Binding | None
+    early_error: ApiError | None  # an answer known before any step runs (404, 405, 413, bad form)
+    method: str
+    full_path: str
+    path_params: Mapping[str, str]
+    query_string: str
+    headers: Mapping[str, str]  # names in lower case
+    raw_body: bytes
+    form: Mapping[str, list[str]] | None
+    started: float
+
+
 class ServiceApp:
     """The ASGI app of one vendor, mounted at `/<vendor.name>`."""
 
-    def __init__(self, runtime: Runtime, vendor: VendorPlugin) -> None:
+    def __init__(self, runtime: Host, vendor: VendorPlugin) -> None:
         self.runtime = runtime
         self.vendor = vendor
         self.spec = load_spec(vendor.spec_file)
@@ -98,7 +132,7 @@ class ServiceApp:
                 if allowed
                 else ApiError(404, "Not found")
             )
-        reply, effect = self.process(
+        incoming = Incoming(
             binding=binding,
             early_error=early,
             method=method,
@@ -110,6 +144,7 @@ class ServiceApp:
             form=form,
             started=started,
         )
+        reply, effect = self.process(incoming)
         self._schedule_journal_flush()  # a dropped connection's entry is written all the same
         if effect is not None:
             shaped = await _apply_fault(effect, reply, receive)
@@ -119,14 +154,11 @@ class ServiceApp:
         await _send_reply(reply, scope, receive, send)
 
     def _schedule_journal_flush(self) -> None:
-        pending = self.runtime.pending_journal
-        if pending is None or not len(pending) or pending.flush_scheduled:
+        writer = self.runtime.journal
+        if not len(writer) or writer.flush_scheduled:
             return
-        # An in-memory database is one connection that the code driving an in-process
-        # simulator may use from its own thread: its entries wait for the next transaction.
-        if not self.runtime.db.in_memory:
-            pending.flush_scheduled = True
-            asyncio.get_running_loop().call_later(JOURNAL_FLUSH_DELAY_SECONDS, self.runtime.flush_journal)
+        writer.flush_scheduled = True
+        asyncio.get_running_loop().call_later(JOURNAL_FLUSH_DELAY_SECONDS, self.runtime.flush_journal)
 
     async def _read_body(self, receive: Receive) -> bytes:
         limit = self.vendor.max_body_bytes
@@ -158,48 +190,67 @@ class ServiceApp:
             out.setdefault(key, []).append(value)
         return out
 
-    def process(
-        self,
-        *,
-        binding: Binding | None,
-        early_error: ApiError | None,
-        method: str,
-        full_path: str,
-        path_params: Mapping[str, str],
-        query_string: str,
-        headers: Mapping[str, str],
-        raw_body: bytes,
-        form: Mapping[str, list[str]] | None,
-        started: float,
-    ) -> tuple[Reply, faults.FaultEffect | None]:
-        """Everything that touches the database, in one transaction."""
+    def process(self, incoming: Incoming) -> tuple[Reply, faults.FaultEffect | None]:
+        """Everything that touches the database, in one transaction; then the journal entry.
+
+        A GET (unless the vendor's GETs write) runs in a read transaction. If it must write
+        after all (a status coming due, a fault rule's counter) and the database refuses the
+        upgrade because another process wrote meanwhile, it runs again as a write: the one
+        path by which a read becomes a write.
+        """
+        journal_writer = self.runtime.journal
+        if not self.vendor.journaled:
+            journal_writer.flush()  # the control API reads the journal: it sees every entry answered
+        reads = incoming.method in ("GET", "HEAD") and not self.vendor.writes_on_get
+        outcome: tuple[Reply, RequestContext, dict[str, Any] | None] | None = None
+        rates = RequestRates(self.runtime.plumbing.rate_windows)  # counted once, even if run twice
+        request_id = (incoming.headers.get("x-request-id") or self.runtime.request_ids.next())[:128]
+        if reads:
+            with reading():
+                outcome = self._transaction(incoming, request_id, rates, reads=True)
+        if outcome is None:
+            with request_locks():
+                outcome = self._transaction(incoming, request_id, rates, reads=False)
+        assert outcome is not None  # a write is never sent back to run again
+        reply, ctx, entry = outcome
+        if entry is not None:
+            journal_writer.add(entry)
+            batching = journal_writer.batching and ctx.plumbing is not None and not ctx.plumbing.shared
+            if not (batching and reads):
+                self.runtime.flush_journal()
+        return reply, ctx.fault
+
+    def _transaction(
+        self, incoming: Incoming, request_id: str, rates: RequestRates, *, reads: bool
+    ) -> tuple[Reply, RequestContext, dict[str, Any] | None] | None:
+        """One attempt; None when a read must run again as a write."""
+        binding, headers = incoming.binding, incoming.headers
         runtime = self.runtime
         settings = runtime.settings
-        # Entries of requests that change nothing wait to be written together (SQLite only).
-        holds_pending = self.vendor.journaled and runtime.pending_journal is not None
-        changes_before: int | None = None
-        request_id = headers.get("x-request-id") or secrets.token_hex(12)
         session = runtime.db.sessions()
         ctx = RequestContext(
             session=session,
             settings=settings,
             vendor=self.vendor.name,
             operation_id=binding.operation.operation_id if binding else "",
-            method=method,
-            path=full_path,
-            request_id=request_id[:128],
+            method=incoming.method,
+            path=incoming.full_path,
+            request_id=request_id,
             headers=headers,
+            rate_windows=rates,
+            plumbing=runtime.plumbing if self.vendor.journaled else None,
         )
         violations: list[Violation] = []
+        entry: dict[str, Any] | None = None
         try:
-            with runtime.db.holding_pending() if holds_pending else nullcontext(), session.begin():
-                if holds_pending:
-                    changes_before = _driver_connection(session).total_changes
+            with session.begin():
+                if ctx.plumbing is not None:
+                    ctx.plumbing.refresh(session)
                 try:
-                    if early_error is not None:
-                        raise early_error
+                    if incoming.early_error is not None:
+                        raise incoming.early_error
                     assert binding is not None
-                    reply = self._run(ctx, binding, path_params, query_string, headers, raw_body, form)
+                    reply = self._run(ctx, binding, incoming, reads=reads)
                 except ApiError as err:
                     violations = list(err.violations)
                     reply = self.vendor.render_error(err, ctx)
@@ -207,35 +258,19 @@ class ServiceApp:
                 # An injected fault answers what the test asked for, documented or not.
                 if binding is not None and settings.validate_responses and ctx.fault is None:
                     reply = self._check_response(ctx, binding, reply, violations)
-                if self.vendor.journaled:
-                    entry = self._journal_entry(
-                        ctx, binding, reply, query_string, headers, raw_body, violations, started
-                    )
-                    self._store_journal_entry(session, entry, changes_before)
-        except Exception:
-            log.exception("%s %s failed", method, full_path)
+        except Exception as exc:
             session.rollback()
+            if reads and _upgrade_refused(exc):
+                return None
+            log.exception("%s %s failed", incoming.method, incoming.full_path)
             reply = self._server_error(ctx)
-            if self.vendor.journaled:
-                with session.begin():
-                    entry = self._journal_entry(
-                        ctx, binding, reply, query_string, headers, raw_body, violations, started
-                    )
-                    self._store_journal_entry(session, entry, None)
         finally:
             session.close()
-        return reply, ctx.fault
+        if self.vendor.journaled:
+            entry = self._journal_entry(ctx, incoming, reply, violations)
+        return reply, ctx, entry
 
-    def _run(
-        self,
-        ctx: RequestContext,
-        binding: Binding,
-        path_params: Mapping[str, str],
-        query_string: str,
-        headers: Mapping[str, str],
-        raw_body: bytes,
-        form: Mapping[str, list[str]] | None,
-    ) -> Reply:
+    def _run(self, ctx: RequestContext, binding: Binding, incoming: Incoming, *, reads: bool) -> Reply:
         op = binding.operation
         auth_error: ApiError | None = None
         try:
@@ -244,22 +279,25 @@ class ServiceApp:
                 ctx.authenticate_as(principal)
         except ApiError as err:
             auth_error = err
+        if not reads and auth_error is None:
+            lock_for(ctx.session, ctx.principal.tenant if ctx.principal else None)
         self._inject_fault(ctx)
         if ctx.fault is not None and ctx.fault.kind in faults.SKIPS_HANDLER:
             return Reply(0)  # never sent: the connection is dropped
         if auth_error is not None:
             raise auth_error
         try:
-            query = parse_qsl(query_string, keep_blank_values=True, encoding="utf-8", errors="strict")
+            query = parse_qsl(incoming.query_string, keep_blank_values=True, encoding="utf-8", errors="strict")
         except UnicodeDecodeError:
             raise self.vendor.validation_error([Violation("query", "the query string is not valid UTF-8")]) from None
+        headers, path_params = incoming.headers, incoming.path_params
         parsed = binding.request.parse(
             path_params,
             query,
             headers,
             headers.get("content-type", ""),
-            raw_body,
-            form,
+            incoming.raw_body,
+            incoming.form,
             fold_names=self.vendor.case_insensitive_names,
         )
         ctx.warnings.extend(parsed.warnings)
@@ -283,9 +321,12 @@ class ServiceApp:
     def _inject_fault(self, ctx: RequestContext) -> None:
         if not self.vendor.journaled:
             return  # the control API itself is never faulted: tests must always be able to undo a rule
+        if ctx.plumbing is None or not ctx.plumbing.rules:
+            return
         effect = faults.decide(
             ctx.session,
             ctx.settings.seed,
+            ctx.plumbing.rules,
             vendor=self.vendor.name,
             operation_id=ctx.operation_id,
             method=ctx.method,
@@ -320,16 +361,9 @@ class ServiceApp:
             return Reply(500, {"error": "Internal server error"})
 
     def _journal_entry(
-        self,
-        ctx: RequestContext,
-        binding: Binding | None,
-        reply: Reply,
-        query_string: str,
-        headers: Mapping[str, str],
-        raw_body: bytes,
-        violations: list[Violation],
-        started: float,
+        self, ctx: RequestContext, incoming: Incoming, reply: Reply, violations: list[Violation]
     ) -> dict[str, Any]:
+        binding, raw_body = incoming.binding, incoming.raw_body
         settings = self.runtime.settings
         limit = settings.journal_body_limit
         op_id = binding.operation.operation_id if binding else None
@@ -353,30 +387,16 @@ class ServiceApp:
             operation_id=op_id,
             method=ctx.method,
             path=ctx.path,
-            query=query_string[:2048],
+            query=incoming.query_string[:2048],
             status=reply.status,
-            duration_ms=(time.perf_counter() - started) * 1000.0,
-            request_headers=journal.redact_headers(headers.items()),
+            duration_ms=(time.perf_counter() - incoming.started) * 1000.0,
+            request_headers=journal.redact_headers(incoming.headers.items()),
             request_body=request_body,
             response_body=response_body,
             violations=journal.violations_json([*violations, *ctx.warnings]),
             violation_count=len(violations) + len(ctx.warnings),
             fault=ctx.fault.label if ctx.fault is not None else None,
         )
-
-    def _store_journal_entry(self, session: Session, entry: dict[str, Any], changes_before: int | None) -> None:
-        """Write the entry in the request's transaction, or leave it pending if that changed nothing."""
-        pending = self.runtime.pending_journal
-        if pending is None:
-            journal.record(session, **entry)
-            return
-        driver_connection = _driver_connection(session)
-        if changes_before is not None and driver_connection.total_changes == changes_before:
-            pending.add(entry)
-            return
-        # A transaction that writes anyway writes the pending entries first, keeping the order.
-        pending.write(driver_connection, session.get_bind().dialect)
-        journal.record(session, **entry)
 
     async def _serve_spec(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = Headers(scope=scope)
@@ -405,10 +425,13 @@ class _FormError(Exception):
     pass
 
 
-def _driver_connection(session: Session) -> Any:
-    """The sqlite3 connection under the session's transaction (`total_changes` counts the rows
-    it has changed since it opened)."""
-    return session.connection().connection.driver_connection
+def _upgrade_refused(exc: BaseException) -> bool:
+    """A read transaction's first write was refused: on SQLite, another connection wrote since
+    it began; on PostgreSQL, a read transaction is READ ONLY (25006; 25P02 once it failed)."""
+    orig = getattr(exc, "orig", exc)
+    if isinstance(orig, sqlite3.OperationalError):
+        return "locked" in str(orig)
+    return getattr(orig, "sqlstate", None) in ("25006", "25P02")
 
 
 def _maybe_json(raw: bytes) -> Any:

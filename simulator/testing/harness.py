@@ -316,9 +316,9 @@ class ServerSimulator(_Controls):
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="lms-sim-server", daemon=True)
         self.thread.start()
-        deadline = time.monotonic() + 15
+        deadline = clock.monotonic() + 15
         while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
+            if not self.thread.is_alive() or clock.monotonic() > deadline:
                 raise RuntimeError("the simulator server did not start")
             time.sleep(0.01)
         self.root_url = f"http://127.0.0.1:{port}"

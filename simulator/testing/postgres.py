@@ -17,6 +17,7 @@ from typing import Any
 import psycopg
 from sqlalchemy.engine import make_url
 
+from simulator.core import clock
 from simulator.core.db import Database
 from simulator.runtime import Runtime
 from simulator.settings import Settings
@@ -67,7 +68,7 @@ class PostgresServer:
         name = f"{self._prefix}_{next(self._numbers)}"
         # FILE_COPY: a plain copy of the template's files, quicker than WAL_LOG for a small database.
         statement = f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}" STRATEGY FILE_COPY' if template else "")
-        deadline = time.monotonic() + 60
+        deadline = clock.monotonic() + 60
         while True:
             try:
                 self._execute(statement)
@@ -75,7 +76,7 @@ class PostgresServer:
             except psycopg.errors.ObjectInUse:
                 # The template's last connection was closed, but its server process may not
                 # have exited yet (PostgreSQL waits 5 s for it; a busy machine can take longer).
-                if time.monotonic() > deadline:
+                if clock.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 
+from simulator.core.db import register_models
 from simulator.core.vendor import VendorPlugin
 
 VENDOR_MODULES: tuple[str, ...] = (
@@ -22,3 +23,6 @@ def all_vendors() -> list[VendorPlugin]:
 def load_vendor_models() -> None:
     """Import every vendor so its tables are registered on the shared metadata."""
     all_vendors()
+
+
+register_models(load_vendor_models)  # `Database.create_schema` creates the vendors' tables too

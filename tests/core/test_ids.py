@@ -3,9 +3,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from starlette.testclient import TestClient
 
-from simulator.core import ids
+from simulator.app import create_app
+from simulator.core import ids, journal
 from simulator.core.db import Database
+from simulator.settings import Settings
 
 pytestmark = pytest.mark.both_databases
 
@@ -37,3 +40,18 @@ def test_counters_are_per_namespace(db: Database) -> None:
         assert [ids.next_value(s, "x"), ids.next_value(s, "x"), ids.next_value(s, "y", start=100)] == [1, 2, 100]
         ids.raise_floor(s, "x", 50)
         assert ids.next_value(s, "x") == 51
+
+
+def test_request_ids_a_client_does_not_give_are_reproducible_from_the_seed() -> None:
+    def journal_ids(seed: int) -> list[str]:
+        app = create_app(Settings(db=":memory:", seed=seed))
+        with TestClient(app) as client:
+            for _ in range(3):
+                client.get("/msportal/api/public/v1/training/enrollments")
+        with app.state.runtime.db.transaction() as session:
+            rows, _ = journal.query_entries(session)
+        return [r.request_id for r in rows]
+
+    first, again, other = journal_ids(7), journal_ids(7), journal_ids(8)
+    assert first == again and len(set(first)) == 3
+    assert set(first).isdisjoint(other)

@@ -142,6 +142,6 @@ def _count_request(ctx: RequestContext, api_key: str) -> None:
     burst = int(ctx.settings.option("absorb", "rate_limit_burst", DEFAULT_BURST))
     if rate <= 0 or burst <= 0:
         return
-    state = ratelimit.token_bucket(ctx.session, f"absorb:{api_key}", rate=rate, burst=burst, now=ctx.now())
+    state = ratelimit.token_bucket(ctx.rate_windows, f"absorb:{api_key}", rate=rate, burst=burst, now=ctx.now())
     if not state.allowed:
         raise ApiError(429, "Too many requests: slow down and retry with exponential back-off.", code="TooManyRequests")

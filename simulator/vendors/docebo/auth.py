@@ -75,7 +75,7 @@ def enforce_rate_limit(ctx: RequestContext) -> None:
         return
     calls, window = limits
     state = ratelimit.fixed_window(
-        ctx.session, f"docebo:{_client_ip(ctx)}", limit=calls, window_seconds=window, now=clock.now(ctx.session)
+        ctx.rate_windows, f"docebo:{_client_ip(ctx)}", limit=calls, window_seconds=window, now=clock.now(ctx.session)
     )
     if not state.allowed:
         raise ApiError(

@@ -70,7 +70,7 @@ def _rate_limit(ctx: RequestContext, principal: Principal) -> None:
     if not limit:
         return
     state = ratelimit.fixed_window(
-        ctx.session,
+        ctx.rate_windows,
         f"learnlink:{principal.subject}",
         limit=int(limit),
         window_seconds=RATE_WINDOW_SECONDS,

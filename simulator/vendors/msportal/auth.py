@@ -56,7 +56,8 @@ def _count_request(ctx: RequestContext, digest: str) -> None:
     limit = int(ctx.settings.option("msportal", "rate_limit_per_minute", DEFAULT_RATE_LIMIT_PER_MINUTE))
     if limit <= 0:
         return
-    state = ratelimit.fixed_window(ctx.session, f"msportal:{digest}", limit=limit, window_seconds=60, now=ctx.now())
+    key = f"msportal:{digest}"
+    state = ratelimit.fixed_window(ctx.rate_windows, key, limit=limit, window_seconds=60, now=ctx.now())
     ctx.response_headers.update(
         {
             "X-RateLimit-Limit": str(state.limit),

@@ -17,6 +17,7 @@ from simulator.core.context import Reply, RequestContext
 from simulator.core.db import UTC, Base, Database
 from simulator.core.errors import ApiError
 from simulator.core.fixtures import FixtureContext
+from simulator.core.ratelimit import RateWindows
 from simulator.core.spec import load_spec, operations
 from simulator.settings import Settings
 from simulator.vendors.docebo import VENDOR, models
@@ -70,6 +71,7 @@ class Caller:
         self.session = session
         self.settings = Settings()
         self.tokens: dict[str, str] = {}
+        self.rate_windows = RateWindows()  # one process's windows, as the pipeline shares them
 
     def context(self, operation_id: str, **kwargs: Any) -> RequestContext:
         headers = {k.lower(): v for k, v in kwargs.pop("headers", {}).items()}
@@ -82,6 +84,7 @@ class Caller:
             path="",
             request_id="test",
             headers=headers,
+            rate_windows=self.rate_windows,
             **kwargs,
         )
 

@@ -1,8 +1,8 @@
-"""Journal entries of requests that change nothing are written in batches, never lost or reordered.
+"""The journal writer: entries written in batches, never lost or reordered, seen by every reader.
 
-One process serving a SQLite file keeps those entries pending for a few milliseconds
-(`journal.PendingJournal`); whatever reads the journal, and any request that writes, writes
-them first. These tests serve a file database as `lms-sim serve` does.
+One process serving a SQLite file lets the entries of reads wait a few milliseconds; whatever
+reads the journal (the control API, `Database.transaction()`), any write, the timer and
+shutting down write them first. These tests serve a file database as `lms-sim serve` does.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine
 from starlette.testclient import TestClient
 
 from simulator.app import create_app
@@ -26,15 +27,13 @@ from simulator.settings import Settings
 BASE = "/msportal/api/public/v1/training/enrollments"
 ENROLLMENT = f"{BASE}/ac040000-0000-4000-8000-000000000001"
 FULL = {"Authorization": "Bearer msp_acme_full"}
-# MSPortal counts its rate limit in the database: with it on, every request writes.
-NO_RATE_LIMIT = {"msportal": {"rate_limit_per_minute": 0}}
 # A change that is stored (the demo enrollment is completed: its progress stays 100).
 NEW_DUE_DATE = {"dueDate": "2027-01-15T00:00:00Z"}
 
 
 def _settings(path: Path, **changes: Any) -> Settings:
     # Starlette's TestClient names the host "testserver": the control API answers it when allowed.
-    return Settings(db=str(path), fresh=True, vendor_options=NO_RATE_LIMIT, allowed_hosts=["testserver"], **changes)
+    return Settings(db=str(path), fresh=True, allowed_hosts=["testserver"], **changes)
 
 
 @pytest.fixture
@@ -54,21 +53,20 @@ def _stored(path: Path) -> list[tuple[str, str, int]]:
     return [(str(m), str(p), int(s)) for m, p, s in rows]
 
 
-def test_reads_wait_and_the_journal_api_sees_them_all(served: tuple[TestClient, Runtime]) -> None:
-    client, runtime = served
-    assert runtime.pending_journal is not None
+def test_reads_wait_and_the_journal_api_sees_them_all_in_order(
+    served: tuple[TestClient, Runtime], tmp_path: Path
+) -> None:
+    client, _ = served
     for _ in range(3):
         assert client.get(ENROLLMENT, headers=FULL).status_code == 200
     assert client.get(ENROLLMENT).status_code == 401
-    assert len(runtime.pending_journal) == 4
+    assert _stored(tmp_path / "sim.db") == []  # waiting: no read wrote anything
     entries = client.get("/_sim/requests", params={"vendor": "msportal"}).json()["requests"]
     assert [e["status"] for e in entries] == [401, 200, 200, 200]
-    assert len(runtime.pending_journal) == 0
 
 
 def test_a_write_stores_the_waiting_reads_first(served: tuple[TestClient, Runtime], tmp_path: Path) -> None:
-    client, runtime = served
-    assert runtime.pending_journal is not None
+    client, _ = served
     client.get(ENROLLMENT, headers=FULL)
     client.get(f"{BASE}?limit=1", headers=FULL)
     assert client.patch(ENROLLMENT, json=NEW_DUE_DATE, headers=FULL).status_code == 200
@@ -78,7 +76,6 @@ def test_a_write_stores_the_waiting_reads_first(served: tuple[TestClient, Runtim
         ("GET", BASE, 200),
         ("PATCH", ENROLLMENT, 200),
     ]
-    assert len(runtime.pending_journal) == 1  # the last read still waits
 
 
 def test_a_rejected_write_changes_nothing_and_is_journaled_in_order(
@@ -95,12 +92,14 @@ def test_a_rejected_write_changes_nothing_and_is_journaled_in_order(
     ]
 
 
-def test_a_write_that_changes_nothing_waits_like_a_read(served: tuple[TestClient, Runtime]) -> None:
+def test_a_transaction_opened_through_the_database_sees_every_entry(
+    served: tuple[TestClient, Runtime],
+) -> None:
     client, runtime = served
-    assert runtime.pending_journal is not None
-    # A completed enrollment's progress set to the 100 it has: nothing to store.
-    assert client.patch(ENROLLMENT, json={"progress": 100}, headers=FULL).json()["data"]["progress"] == 100
-    assert len(runtime.pending_journal) == 1
+    client.get(ENROLLMENT, headers=FULL)
+    with runtime.db.transaction() as session:
+        rows, total = journal.query_entries(session, vendor="msportal")
+    assert total == 1 and rows[0].path == ENROLLMENT
 
 
 def test_the_scheduled_flush_writes_without_a_reader(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -109,11 +108,11 @@ def test_the_scheduled_flush_writes_without_a_reader(tmp_path: Path, monkeypatch
     with TestClient(app) as client:
         client.get(ENROLLMENT, headers=FULL)
         client.get(ENROLLMENT, headers=FULL)
-        deadline = time.monotonic() + 10
-        while len(_stored(tmp_path / "sim.db")) < 2 and time.monotonic() < deadline:
+        deadline = time.perf_counter() + 10
+        while len(_stored(tmp_path / "sim.db")) < 2 and time.perf_counter() < deadline:
             time.sleep(0.01)
         assert _stored(tmp_path / "sim.db") == [("GET", ENROLLMENT, 200)] * 2
-        assert app.state.runtime.pending_journal.flush_scheduled is False
+        assert app.state.runtime.journal.flush_scheduled is False
 
 
 def test_shutting_down_writes_what_waits(served: tuple[TestClient, Runtime], tmp_path: Path) -> None:
@@ -123,11 +122,12 @@ def test_shutting_down_writes_what_waits(served: tuple[TestClient, Runtime], tmp
     assert _stored(tmp_path / "sim.db") == [("GET", ENROLLMENT, 200)]
 
 
-def test_several_workers_write_every_entry_at_once(tmp_path: Path) -> None:
-    # A journal read may reach another worker, which could not see this one's pending entries.
-    runtime = Runtime(_settings(tmp_path / "sim.db", workers=2))
-    assert runtime.pending_journal is None and runtime.db.pending is None
-    runtime.db.dispose()
+def test_with_several_workers_every_entry_is_stored_before_its_answer(tmp_path: Path) -> None:
+    # A journal read may reach another worker, which could not see this one's waiting entries.
+    app = create_app(_settings(tmp_path / "sim.db", workers=2))
+    with TestClient(app) as client:
+        client.get(ENROLLMENT, headers=FULL)
+        assert _stored(tmp_path / "sim.db") == [("GET", ENROLLMENT, 200)]
 
 
 def _entry(**changes: Any) -> dict[str, Any]:
@@ -147,38 +147,48 @@ def _entry(**changes: Any) -> dict[str, Any]:
     return {**entry, **changes}
 
 
-def test_a_failed_write_keeps_the_entries_in_order() -> None:
-    pending = journal.PendingJournal()
-    db = Database("sqlite://")
+def test_a_failed_flush_keeps_the_entries_in_order(tmp_path: Path) -> None:
+    path = tmp_path / "j.db"
+    db = Database(str(path))
     db.create_schema()
-    pending.add(_entry(request_id="first"))
-
-    class Refusing:
-        def cursor(self) -> Any:
-            raise sqlite3.OperationalError("database is locked")
-
-    with pytest.raises(sqlite3.OperationalError):
-        pending.write(Refusing(), db.engine.dialect)
-    pending.add(_entry(request_id="second"))
-    assert len(pending) == 2
-    raw = db.engine.raw_connection()
-    try:
-        assert pending.write(raw.driver_connection, db.engine.dialect) == 2
-        rows = raw.driver_connection.execute("SELECT request_id FROM sim_journal ORDER BY id").fetchall()
-    finally:
-        raw.close()
+    writer = journal.JournalWriter(db.engine, batching=True)
+    writer.add(_entry(request_id="first"))
+    locker = sqlite3.connect(path, timeout=0)
+    locker.execute("BEGIN IMMEDIATE")  # another connection holds the write lock
+    refusing = journal.JournalWriter(create_engine(f"sqlite:///{path}", connect_args={"timeout": 0}), batching=True)
+    refusing._entries = writer._entries
+    with pytest.raises(Exception, match="locked"):
+        refusing.flush()
+    locker.rollback()
+    locker.close()
+    writer.add(_entry(request_id="second"))
+    assert writer.flush() == 2
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute("SELECT request_id FROM sim_journal ORDER BY id").fetchall()
     assert [r[0] for r in rows] == ["first", "second"]
+    db.dispose()
 
 
 def test_query_secrets_are_redacted_before_an_entry_waits() -> None:
-    pending = journal.PendingJournal()
-    pending.add(_entry(query="access_token=s3cret&limit=5"))
     db = Database("sqlite://")
     db.create_schema()
-    raw = db.engine.raw_connection()
-    try:
-        pending.write(raw.driver_connection, db.engine.dialect)
-        (query,) = raw.driver_connection.execute("SELECT query FROM sim_journal").fetchone()
-    finally:
-        raw.close()
-    assert "s3cret" not in query and "limit=5" in query
+    writer = journal.JournalWriter(db.engine, batching=True)
+    writer.add(_entry(query="access_token=s3cret&limit=5"))
+    assert "s3cret" not in writer._entries[0]["query"]
+    writer.flush()
+    with db.transaction() as session:
+        (row,), _ = journal.query_entries(session)
+    assert "s3cret" not in row.query and "limit=5" in row.query
+
+
+def test_while_another_server_serves_the_file_every_entry_is_stored_before_its_answer(tmp_path: Path) -> None:
+    path = tmp_path / "sim.db"
+    first = create_app(_settings(path))
+    with TestClient(first) as client:
+        client.get(ENROLLMENT, headers=FULL)
+        assert _stored(path) == []  # the only server: the read's entry waits
+        with TestClient(create_app(Settings(db=str(path), allowed_hosts=["testserver"]), bootstrap=False)):
+            client.get(ENROLLMENT, headers=FULL)
+            assert len(_stored(path)) == 2
+        client.get(ENROLLMENT, headers=FULL)
+        assert len(_stored(path)) == 2  # alone again: entries wait again
