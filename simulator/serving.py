@@ -13,7 +13,6 @@ import logging
 import os
 import socket
 import sys
-import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -84,10 +83,11 @@ def prepare(settings: Settings, *, fixtures_given: bool) -> list[str]:
     """
     from sqlalchemy.exc import SQLAlchemyError
 
+    from simulator.core import clock
     from simulator.core.fixtures import FixtureError
     from simulator.runtime import Runtime
 
-    started = time.perf_counter()
+    started = clock.monotonic()
     try:
         runtime = Runtime(settings)
         loaded = runtime.bootstrap(progress=terminal_progress())
@@ -97,7 +97,7 @@ def prepare(settings: Settings, *, fixtures_given: bool) -> list[str]:
         raise UsageError(f"invalid fixtures: {exc}") from exc
     except (SQLAlchemyError, OSError, ModuleNotFoundError) as exc:
         raise UsageError(f"cannot use the database {settings.db!r}: {str(exc).splitlines()[0]}") from exc
-    took = time.perf_counter() - started
+    took = clock.monotonic() - started
     if loaded and settings.fixtures is not None:
         source = "the demo fixtures" if settings.fixtures == DEFAULT_FIXTURES else str(settings.fixtures)
         print(f"loaded {source} into {settings.db}: {records:,} records in {took:.1f} s", flush=True)
