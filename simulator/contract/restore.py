@@ -32,7 +32,11 @@ class ControlState:
     subscriptions: dict[str, set[str]] = field(default_factory=dict)  # tenant -> subscription ids
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self.client.request(method, self.root + path, headers=self.headers, **kwargs)
+        headers = dict(self.headers)
+        if method != "GET":
+            # The control API takes state-changing calls as declared JSON only, bodiless ones too.
+            headers["Content-Type"] = "application/json"
+        response = self.client.request(method, self.root + path, headers=headers, **kwargs)
         if response.status_code >= 300:
             raise RestoreError(f"{method} {self.root}{path} answered {response.status_code}: {response.text[:200]}")
         return response.json()
