@@ -46,6 +46,7 @@ class ContractReport:
     declared: SpecCoverage = field(default_factory=SpecCoverage)
     # (operation label, status) pairs the stateful phase saw: what reached the state transitions.
     stateful_statuses: set[tuple[str, int]] = field(default_factory=set)
+    stateful_scenarios: int = 0  # scenarios the stateful phase ran (replays of a failure not counted)
     # Notes on the run as a whole (e.g. most answers were the server's rate limit).
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0

@@ -6,7 +6,7 @@ generation modes; we only configure it and turn its events into a per-operation 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import schemathesis
@@ -73,7 +73,12 @@ def writing_gets(target: Target) -> list[str]:
     ]
 
 
-def load_schema(options: ContractOptions) -> BaseSchema:
+def stateful_budget(options: ContractOptions) -> int:
+    """Scenarios the stateful phase runs: STATEFUL_SCENARIOS per --max-examples, the control API's one."""
+    return options.max_examples * (STATEFUL_SCENARIOS if options.target.name != ADMIN else 1)
+
+
+def load_schema(options: ContractOptions, *, stateful_scenarios: int | None = None) -> BaseSchema:
     target = options.target
     schema: BaseSchema
     if options.app is not None:
@@ -109,7 +114,9 @@ def load_schema(options: ContractOptions) -> BaseSchema:
         # record at once, which ensure_resource_availability (it only knows DELETE) would read
         # as "created, then gone" in long scenarios; it has no status machine to walk either.
         config.phases.stateful.max_steps = options.stateful_steps
-        config.phases.stateful.generation.update(max_examples=options.max_examples * STATEFUL_SCENARIOS)
+    if stateful_scenarios is not None or options.target.name != ADMIN:
+        scenarios = stateful_scenarios if stateful_scenarios is not None else stateful_budget(options)
+        config.phases.stateful.generation.update(max_examples=scenarios)
     config.checks.update(included_check_names=["all"], excluded_check_names=list(blind_checks(target)) or None)
     accept_declared_rejections(config, load_spec(target.spec_file))
     # Unknown query parameters are ignored by the vendors (and recorded as warnings by the
@@ -139,6 +146,11 @@ def secret_headers(target: Target) -> set[str]:
 
 
 STATEFUL_SCENARIOS = 3
+# Hypothesis ends a stateful run when a replayed choice sequence draws differently, which a
+# server whose state moved on since (an enrollment made, a seat taken) makes common: the phase
+# then stops after a fraction of its scenarios. The runner resumes it with the next seeds, at most
+# this many times, until the scenario budget is spent.
+STATEFUL_RESUMES = 8
 # A run where more than this share of answers were 429 mostly measured the rate limit.
 RATE_LIMITED_SHARE = 0.1
 
@@ -162,12 +174,13 @@ def run_contract(options: ContractOptions) -> ContractReport:
 
 def _control_state(options: ContractOptions) -> ControlState:
     headers = dict(options.headers)
-    if options.app is not None:
-        from starlette.testclient import TestClient
-
-        return ControlState(TestClient(options.app), f"http://testserver{options.target.prefix}", headers)
     import httpx
 
+    if options.app is not None:
+        from simulator.testing.asgi_client import AsgiTransport
+
+        client = httpx.Client(transport=AsgiTransport(options.app))
+        return ControlState(client, f"http://testserver{options.target.prefix}", headers)
     return ControlState(httpx.Client(auth=options.basic_auth, timeout=30), str(options.base_url).rstrip("/"), headers)
 
 
@@ -194,12 +207,9 @@ def _run(options: ContractOptions) -> ContractReport:
             report.excluded.append(f"check {check}: off, the vendor answers bad requests with a 2xx")
     started = clock.monotonic()
     unfinished: set[str] = set()
-    for event in from_schema(schema).execute():
-        if isinstance(event, events.PhaseStarted):
-            unfinished.add(event.phase.name.value)
-        elif isinstance(event, events.PhaseFinished):
-            unfinished.discard(event.phase.name.value)
-        _consume(report, event, secrets, body)
+    _execute(schema, report, unfinished, secrets, body)
+    if "stateful" in options.phases:
+        _resume_stateful(options, report, unfinished, secrets, body)
     # A phase whose worker thread crashed never finishes and reports nothing: never call that a pass.
     report.errors.extend(f"phase {name} did not finish" for name in sorted(unfinished))
     report.seconds = clock.monotonic() - started
@@ -211,6 +221,45 @@ def _run(options: ContractOptions) -> ContractReport:
             "rate limit off (e.g. `lms-sim serve --option msportal.rate_limit_per_minute=0`)"
         )
     return report
+
+
+def _execute(
+    schema: BaseSchema,
+    report: ContractReport,
+    unfinished: set[str],
+    secrets: set[str],
+    body: body_status.BodyStatus | None,
+) -> None:
+    for event in from_schema(schema).execute():
+        if isinstance(event, events.PhaseStarted):
+            unfinished.add(event.phase.name.value)
+        elif isinstance(event, events.PhaseFinished):
+            unfinished.discard(event.phase.name.value)
+        _consume(report, event, secrets, body)
+
+
+def _resume_stateful(
+    options: ContractOptions,
+    report: ContractReport,
+    unfinished: set[str],
+    secrets: set[str],
+    body: body_status.BodyStatus | None,
+) -> None:
+    """Run the rest of the stateful budget when Hypothesis ended the phase early (STATEFUL_RESUMES)."""
+    budget = stateful_budget(options)
+    resumes = 0
+    while report.stateful_scenarios < budget and resumes < STATEFUL_RESUMES and not report.failures:
+        resumes += 1
+        ran = report.stateful_scenarios
+        remaining = replace(options, phases=("stateful",), seed=options.seed + resumes)
+        _execute(load_schema(remaining, stateful_scenarios=budget - ran), report, unfinished, secrets, body)
+        if report.stateful_scenarios == ran:
+            break  # nothing left that the phase can run
+    if resumes:
+        report.notes.append(
+            f"the stateful phase ran {report.stateful_scenarios} scenarios (budget {budget}) in {resumes + 1} runs "
+            "(Hypothesis ends a run when a replay draws differently on a server whose state moved on)"
+        )
 
 
 def _consume(
@@ -226,6 +275,8 @@ def _consume(
         if event.label and not event.recorder.cases:
             report.operation(event.label).skipped = event.skip_reason or "no cases generated"
         stateful = event.phase.value == "stateful"
+        if stateful and not event.is_final:
+            report.stateful_scenarios += 1
         _record(report, event.recorder, count_cases=not event.is_final, stateful=stateful, secrets=secrets, body=body)
     elif isinstance(event, events.FuzzScenarioFinished):
         _record(report, event.recorder, count_cases=True, stateful=False, secrets=secrets)

@@ -16,7 +16,7 @@ import pytest
 
 from simulator.contract.auth import resolve_auth
 from simulator.contract.report import ContractReport, write_junit
-from simulator.contract.runner import ALL_PHASES, ContractOptions, run_contract
+from simulator.contract.runner import ALL_PHASES, ContractOptions, run_contract, stateful_budget
 from simulator.contract.targets import ADMIN, Target, all_targets
 from simulator.core.spec import load_spec, operations
 from simulator.testing.harness import InProcessSimulator, ServerSimulator, test_settings
@@ -43,7 +43,8 @@ def _options(target: Target, api_url: str, client: Any, **where: Any) -> Contrac
     return options
 
 
-def _check(report: ContractReport, target: Target, mode: str, reports: list[ContractReport] | None) -> None:
+def _check(report: ContractReport, options: ContractOptions, mode: str, reports: list[ContractReport] | None) -> None:
+    target = options.target
     if reports is not None:
         reports.append(report)
         write_junit([report], REPORTS / f"contract-{target.name}-{mode}.xml")
@@ -52,6 +53,9 @@ def _check(report: ContractReport, target: Target, mode: str, reports: list[Cont
     excluded = {op_id for op_id, _ in target.excluded}
     expected = sum(1 for op in operations(load_spec(target.spec_file)) if op.operation_id not in excluded)
     assert report.operations_covered == expected, report.summary()
+    # Hypothesis ends a stateful run early when a replay draws differently on the changed server;
+    # the runner resumes it, so the phase runs the scenarios it was given.
+    assert report.stateful_scenarios >= stateful_budget(options), report.summary()
 
 
 @pytest.mark.contract_deep
@@ -59,10 +63,11 @@ def _check(report: ContractReport, target: Target, mode: str, reports: list[Cont
 def test_in_process(target: Target, deep_reports: list[ContractReport]) -> None:
     sim = InProcessSimulator(test_settings(vendor_options=OPTIONS))
     try:
-        report = run_contract(_options(target, f"http://testserver{target.prefix}", sim.client, app=sim.app))
+        options = _options(target, f"http://testserver{target.prefix}", sim.client, app=sim.app)
+        report = run_contract(options)
     finally:
         sim.close()
-    _check(report, target, "in-process", deep_reports)
+    _check(report, options, "in-process", deep_reports)
 
 
 @pytest.mark.contract_deep
@@ -72,10 +77,11 @@ def test_live_server(target: Target, deep_reports: list[ContractReport]) -> None
     sim = ServerSimulator(test_settings(vendor_options=OPTIONS))
     try:
         url = sim.root_url + target.prefix
-        report = run_contract(_options(target, url, sim.client, base_url=url))
+        options = _options(target, url, sim.client, base_url=url)
+        report = run_contract(options)
     finally:
         sim.close()
-    _check(report, target, "live", deep_reports)
+    _check(report, options, "live", deep_reports)
 
 
 # The specs this slice keeps honest in the default run (Absorb's and Learn.link's have their own
@@ -93,5 +99,11 @@ def test_quick_slice(target: Target) -> None:
         report = run_contract(options)
     finally:
         sim.close()
-    _check(report, target, "quick", None)
-    assert report.links_covered, report.summary()  # the stateful phase followed at least one link
+    _check(report, options, "quick", None)
+    # Two examples are six stateful scenarios. Half of their starts are aimed at demo records
+    # (aim.py), so they enrol, update and read: every declared state transition is reached.
+    # Which links are followed also rests on Schemathesis's own unseeded coin (it leaves a
+    # link's values out now and then, to explore), so the bound on links is one, not a count.
+    missed = report.transitions_reached()[1]
+    assert missed == [], report.summary()
+    assert report.links_covered, report.summary()
