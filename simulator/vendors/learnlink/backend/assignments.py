@@ -89,7 +89,10 @@ def _require_contents(session: Session, tenant: str, content_ids: Sequence[str])
     )
     missing = sorted(wanted - found)
     if missing:
-        raise ApiError(404, f"Content not found: {', '.join(missing)}")
+        # 422, not 404: the request names the assignment (or none) in its path, and that one
+        # exists; content it refers to in the body is what cannot be processed. A 404 here would
+        # tell a client that the assignment itself is gone.
+        raise ApiError(422, f"Content not found: {', '.join(missing)}")
 
 
 def _write_contents(session: Session, row: LearnlinkAssignment, alternative_ids: Sequence[str]) -> None:
