@@ -30,11 +30,10 @@ from pathlib import Path
 
 import httpx
 
-from bench import docebo_bulk
+from bench import docebo_bulk, learnlink_advance
 from bench.targets import Call, VendorCalls, discover
 from simulator import __version__
 from simulator.testing.harness import free_port
-from simulator.vendors.learnlink import benchmark as learnlink_benchmark
 from tests.vendors.absorb import bench_course_enrollments as absorb_list
 
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
@@ -305,7 +304,7 @@ def main() -> None:
             "p50 <= 25 ms",
         )
     )
-    year = learnlink_benchmark.measure_year(10_000)
+    year = learnlink_advance.measure_year(10_000)
     figures.append(
         (
             f"Learn.link clock advance of 365 days over {year.enrolments:,} enrolments ({year.moved:,} moved)",
