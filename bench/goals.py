@@ -96,7 +96,7 @@ def locked_reads(latencies_ms: Sequence[float], failures: int, vendors: int) -> 
     slowest = max(latencies_ms)
     return Target(
         "reads while another connection holds the write lock (SQLite `BEGIN IMMEDIATE`)",
-        f"{len(latencies_ms)} GETs over {vendors} vendors: p50 {statistics.median(latencies_ms):.1f} ms, "
+        f"{len(latencies_ms)} reads over {vendors} vendors: p50 {statistics.median(latencies_ms):.1f} ms, "
         f"slowest {slowest:.1f} ms, {failures} not 2xx",
         "-",
         f"answered at once: every one 2xx, slowest <= {LOCKED_READ_MAX_MS:.0f} ms",
