@@ -25,13 +25,9 @@ from starlette.testclient import TestClient
 from starlette.types import ASGIApp, Message
 
 from bench import ceiling
-from bench.targets import Call, VendorCalls, discover_with
+from bench.targets import LIMITS_HIGH, LIMITS_OFF, Call, VendorCalls, discover_with
 from simulator.app import create_app
 from simulator.settings import Settings
-
-LIMITS_OFF = {"msportal": {"rate_limit_per_minute": 0}, "absorb": {"rate_limit_per_second": 0}}
-# Limits raised far above the load: counted on every request, never refusing one.
-LIMITS_HIGH = {"msportal": {"rate_limit_per_minute": 10**9}, "absorb": {"rate_limit_per_second": 10**9}}
 
 
 def _scope(call: Call, headers: dict[str, str]) -> dict[str, Any]:

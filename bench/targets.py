@@ -16,6 +16,11 @@ from typing import Any
 
 import httpx
 
+# The vendors whose rate limit is on by default, as vendor options: not counted at all, or
+# counted on every request (the default path) but raised far above the load, never refusing one.
+LIMITS_OFF = {"msportal": {"rate_limit_per_minute": 0}, "absorb": {"rate_limit_per_second": 0}}
+LIMITS_HIGH = {"msportal": {"rate_limit_per_minute": 10**9}, "absorb": {"rate_limit_per_second": 10**9}}
+
 
 @dataclass(frozen=True)
 class Call:

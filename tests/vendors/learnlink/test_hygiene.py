@@ -49,7 +49,7 @@ def test_every_operation_declares_provenance_and_auth_statuses() -> None:
 
 
 def test_benchmark_moves_every_enrolment() -> None:
-    from simulator.vendors.learnlink.benchmark import measure_year
+    from bench.learnlink_advance import measure_year
 
     figure = measure_year(100)
     assert figure.enrolments == 100 and figure.moved == 100

@@ -1,5 +1,7 @@
 """`make bench` figure for Learn.link: advance the clock by 365 days over N enrolments.
 
+    python -m bench.learnlink_advance
+
 `measure_year(enrolments_count=10_000)` builds one tenant on a fresh in-memory database (an
 audience of N/5 members and five assignments, some starting later, with 30 to 110 day
 completion periods), then times one catch-up 365 simulated days later: every enrolment
