@@ -158,7 +158,14 @@ class ServiceApp:
         if not len(writer) or writer.flush_scheduled:
             return
         writer.flush_scheduled = True
-        asyncio.get_running_loop().call_later(JOURNAL_FLUSH_DELAY_SECONDS, self.runtime.flush_journal)
+        loop = asyncio.get_running_loop()
+        if self.runtime.db.in_memory:
+            # One shared connection (tests): the write stays on the loop's thread.
+            loop.call_later(JOURNAL_FLUSH_DELAY_SECONDS, self.runtime.flush_journal)
+            return
+        # The write waits for the database's write lock when another connection holds it (a
+        # second process, an export): on a thread of its own, so the server keeps answering.
+        loop.call_later(JOURNAL_FLUSH_DELAY_SECONDS, loop.run_in_executor, None, self.runtime.flush_journal)
 
     async def _read_body(self, receive: Receive) -> bytes:
         limit = self.vendor.max_body_bytes

@@ -50,3 +50,23 @@ def test_a_fault_rule_and_a_clock_change_made_by_another_process_apply_to_the_ne
         assert control.post("/_sim/clock/advance", json={"duration": "PT2H"}).status_code == 200
         after = client.get(ENROLLMENT, headers=FULL).headers["X-RateLimit-Reset"]
     assert after > before  # the rate window is counted on the clock the other process moved
+
+
+def test_reads_keep_being_answered_while_the_journal_waits_for_a_held_write_lock(tmp_path: Path) -> None:
+    """The journal's delayed write meets the held lock too: it must not stop the server answering."""
+    path = tmp_path / "sim.db"
+    app = create_app(Settings(db=str(path), fresh=True, allowed_hosts=["testserver"]))
+    with TestClient(app) as client:
+        assert client.get(ENROLLMENT, headers=FULL).status_code == 200
+        locker = sqlite3.connect(path)
+        locker.execute("BEGIN IMMEDIATE")
+        answered: list[int] = []
+        for _ in range(3):  # spaced past the journal's flush delay, so its write meets the lock
+            reader = threading.Thread(target=lambda: answered.append(client.get(ENROLLMENT, headers=FULL).status_code))
+            reader.start()
+            reader.join(timeout=5)
+            threading.Event().wait(0.2)
+        held_while_answered = list(answered)
+        locker.rollback()
+        locker.close()
+    assert held_while_answered == [200, 200, 200]
