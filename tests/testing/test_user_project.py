@@ -7,11 +7,12 @@ is loaded through its `pytest11` entry point as in any project that installs lms
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+from tests.testing.project import run_user_project
 
 CODE_UNDER_TEST = """
 import httpx
@@ -88,17 +89,7 @@ def test_live_server(lms_sim_live):
 def test_a_separate_project_calls_the_real_url_unchanged(tmp_path: Path) -> None:
     (tmp_path / "acme_sync.py").write_text(textwrap.dedent(CODE_UNDER_TEST))
     (tmp_path / "test_acme_sync.py").write_text(textwrap.dedent(USER_TESTS))
-    (tmp_path / "pytest.ini").write_text("[pytest]\n")  # the project's own (empty) settings, not ours
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:randomly", "-q", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=300,
-        check=False,
-    )
+    result = run_user_project(tmp_path)
     assert "6 passed" in result.stdout, result.stdout[-3000:] + result.stderr[-2000:]
 
 
