@@ -8,7 +8,7 @@ lax contract mode cannot turn a bad request into a 500.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from simulator.core.context import Reply, RequestContext
@@ -17,6 +17,7 @@ from simulator.core.vendor import OperationTable
 from simulator.vendors.docebo import backend, directory, states, tokens, wire
 from simulator.vendors.docebo.auth import learner_id
 from simulator.vendors.docebo.errors import VERSION_HEADERS, bad_request, not_found_path
+from simulator.vendors.docebo.models import DoceboCourse
 
 operations = OperationTable()
 
@@ -319,23 +320,23 @@ def get_user(ctx: RequestContext) -> Reply:
 
 @operations("listCourses")
 def list_courses(ctx: RequestContext) -> Reply:
-    page, page_size = _page_args(ctx)
-    types = [str(t) for t in _query_list(ctx, "type")]
-    courses, total = directory.list_courses(
-        ctx.session, ctx.tenant, search=_search_text(ctx), types=types, page=page, page_size=page_size
-    )
-    return _reply(wire.page([wire.course_item(c) for c in courses], count=total, page_number=page, page_size=page_size))
+    return _course_page(ctx, wire.course_item)
 
 
 @operations("listLearnCourses")
 def list_learn_courses(ctx: RequestContext) -> Reply:
+    return _course_page(ctx, wire.learn_course_item)
+
+
+def _course_page(ctx: RequestContext, item: Callable[[DoceboCourse], dict[str, Any]]) -> Reply:
+    """One page of the tenant's courses, searched and filtered by type, each rendered by `item`
+    (the course catalogue and the learner's catalogue show the same courses in two shapes)."""
     page, page_size = _page_args(ctx)
     types = [str(t) for t in _query_list(ctx, "type")]
     courses, total = directory.list_courses(
         ctx.session, ctx.tenant, search=_search_text(ctx), types=types, page=page, page_size=page_size
     )
-    items = [wire.learn_course_item(c) for c in courses]
-    return _reply(wire.page(items, count=total, page_number=page, page_size=page_size))
+    return _reply(wire.page([item(c) for c in courses], count=total, page_number=page, page_size=page_size))
 
 
 @operations("getCourse")
