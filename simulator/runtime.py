@@ -20,6 +20,7 @@ from simulator.core import clock, ids, journal, plumbing, snapshots
 from simulator.core.db import Base, Database
 from simulator.core.fixtures import FixtureContext, FixtureError, check, read_documents
 from simulator.core.models import MetaRow
+from simulator.core.store import Store
 from simulator.core.tenants import OFFSET_STEP, rekey
 from simulator.core.vendor import VendorPlugin
 from simulator.progress import Progress
@@ -64,6 +65,8 @@ class Runtime:
         # Clock and fault rules cached per process, rate windows counted per process.
         self.plumbing = plumbing.Plumbing()
         plumbing.watch(self.db.sessions)
+        for vendor in self.vendors.values():
+            plumbing.watch_tables(vendor.credential_tables)
         # Entries of reads wait to be written together only when this process is its SQLite
         # file's one server: with several, a journal read may reach another process.
         batching = settings.workers == 1 and self.db.engine.dialect.name == "sqlite" and not self.db.in_memory
@@ -319,7 +322,7 @@ class Runtime:
             now = clock.now(session, tenant)
             for vendor in self.vendors.values():
                 if vendor.catch_up is not None:
-                    vendor.catch_up(session, tenant, now)
+                    vendor.catch_up(Store.of(session), tenant, now)
 
     def table_counts(self, session: Session) -> dict[str, int]:
         from sqlalchemy import func

@@ -14,7 +14,7 @@ import isodate
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from simulator.core import fastsql
+from simulator.core import store
 from simulator.core.db import UTC
 from simulator.core.models import ClockRow
 
@@ -63,17 +63,17 @@ def instant(offset_seconds: float, frozen_at: dt.datetime | None) -> dt.datetime
 
 
 # Built once: the statement's compiled form and cache key are reused by every request.
-_NOW = fastsql.FastStatement(
+_NOW = store.Statement(
     select(ClockRow.scope, ClockRow.offset_seconds, ClockRow.frozen_at).where(
         ClockRow.scope.in_([bindparam("global_scope"), bindparam("tenant_scope")])
     )
 )
 
 
-def now(session: Session, tenant: str | None = None) -> dt.datetime:
+def now(session: Session | store.Store, tenant: str | None = None) -> dt.datetime:
     """Simulated now for a tenant (its own clock if it has one, else the global clock).
 
-    Read on every request, so it is a `FastStatement` rather than an ORM load.
+    A `Statement` rather than an ORM load: requests that have no cached clock read it.
     """
     params = {"global_scope": GLOBAL, "tenant_scope": tenant or GLOBAL}
     rows = {scope: (offset, frozen) for scope, offset, frozen in _NOW.rows(session, params)}

@@ -1,24 +1,28 @@
 """What a vendor handler receives (`RequestContext`) and returns (`Reply`).
 
-Handlers and backends see no Starlette types: only this context, a SQLAlchemy
-session, and plain Python values already validated against the vendor's spec.
+Handlers and backends see no Starlette types: only this context, its `Store` (the request's
+connection, statements, and an ORM session when needed), and plain Python values already
+validated against the vendor's spec.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
 from simulator.core import clock, ids
 from simulator.core.errors import ApiError, Violation
 from simulator.core.ratelimit import RateWindows, Windows
+from simulator.core.store import Store
 
 if TYPE_CHECKING:
     from simulator.core.plumbing import Plumbing
+
+T = TypeVar("T")
 
 
 class Options(Protocol):
@@ -58,7 +62,7 @@ class Reply:
 class RequestContext:
     """One vendor request, validated against the spec, inside one database transaction."""
 
-    session: Session
+    store: Store
     settings: Options
     vendor: str
     operation_id: str
@@ -81,6 +85,11 @@ class RequestContext:
     _now: dt.datetime | None = None
 
     @property
+    def session(self) -> Session:
+        """The ORM session of the request's transaction (made on first use: reads rarely need it)."""
+        return self.store.session
+
+    @property
     def tenant(self) -> str:
         if self.principal is None:
             raise ApiError(401, "Unauthorized")
@@ -90,8 +99,13 @@ class RequestContext:
         """Simulated now for the caller's tenant; read once per request so a request sees one instant."""
         if self._now is None:
             tenant = self.principal.tenant if self.principal else None
-            self._now = self.plumbing.now(tenant) if self.plumbing else clock.now(self.session, tenant)
+            self._now = self.plumbing.now(tenant) if self.plumbing else clock.now(self.store, tenant)
         return self._now
+
+    def remember(self, key: Hashable, load: Callable[[], T | None]) -> T | None:
+        """A credential lookup, remembered by the process until a credential table changes
+        (see `core.plumbing`); `key` names everything the answer depends on."""
+        return self.plumbing.remember(key, load) if self.plumbing is not None else load()
 
     def authenticate_as(self, principal: Principal) -> None:
         self.principal = principal

@@ -24,7 +24,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import DateTime, Engine, Integer, String, Text, TypeDecorator, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, Integer, String, Text, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -181,7 +181,7 @@ def request_locks() -> Iterator[None]:
         _LOCKED_BY_CALLER.reset(token)
 
 
-def lock_for(session: Session, tenant: str | None) -> None:
+def lock_for(source: Session | Connection, tenant: str | None) -> None:
     """Serialise this write transaction with the others that must not interleave with it.
 
     PostgreSQL only (SQLite's write lock is taken at BEGIN). A tenant's writes wait for that
@@ -191,9 +191,9 @@ def lock_for(session: Session, tenant: str | None) -> None:
     work) take the lock of every tenant at once. Shared counters (ids, fault hits) are
     single-row UPDATEs, which row locks keep exact.
     """
-    if session.get_bind().dialect.name != "postgresql":
+    connection = source.connection() if isinstance(source, Session) else source
+    if connection.dialect.name != "postgresql":
         return
-    connection = session.connection()
     if tenant is None:
         connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({TRANSACTION_LOCK})")
         return

@@ -34,6 +34,7 @@ from simulator.core.plumbing import Plumbing
 from simulator.core.ratelimit import RequestRates
 from simulator.core.routing import Binding, SpecRoute, build_routes, match
 from simulator.core.spec import load_spec, spec_operations
+from simulator.core.store import Store
 from simulator.core.validation import FORM_TYPES
 from simulator.core.vendor import VendorPlugin
 
@@ -208,7 +209,9 @@ class ServiceApp:
         journal_writer = self.runtime.journal
         if not self.vendor.journaled:
             journal_writer.flush()  # the control API reads the journal: it sees every entry answered
-        reads = incoming.method in ("GET", "HEAD") and not self.vendor.writes_on_get
+        reads = incoming.method in ("GET", "HEAD") and not (
+            incoming.binding is not None and incoming.binding.operation.operation_id in self.vendor.writes_on_get
+        )
         outcome: tuple[Reply, RequestContext, dict[str, Any] | None] | None = None
         rates = RequestRates(self.runtime.plumbing.rate_windows)  # counted once, even if run twice
         request_id = (incoming.headers.get("x-request-id") or self.runtime.request_ids.next())[:128]
@@ -234,9 +237,10 @@ class ServiceApp:
         binding, headers = incoming.binding, incoming.headers
         runtime = self.runtime
         settings = runtime.settings
-        session = runtime.db.sessions()
+        connection = runtime.db.engine.connect()
+        store = Store(connection, sessions=runtime.db.sessions)
         ctx = RequestContext(
-            session=session,
+            store=store,
             settings=settings,
             vendor=self.vendor.name,
             operation_id=binding.operation.operation_id if binding else "",
@@ -250,9 +254,9 @@ class ServiceApp:
         violations: list[Violation] = []
         entry: dict[str, Any] | None = None
         try:
-            with session.begin():
+            with connection.begin():
                 if ctx.plumbing is not None:
-                    ctx.plumbing.refresh(session)
+                    ctx.plumbing.refresh(store)
                 try:
                     if incoming.early_error is not None:
                         raise incoming.early_error
@@ -265,14 +269,15 @@ class ServiceApp:
                 # An injected fault answers what the test asked for, documented or not.
                 if binding is not None and settings.validate_responses and ctx.fault is None:
                     reply = self._check_response(ctx, binding, reply, violations)
+                store.finish()
         except Exception as exc:
-            session.rollback()
             if reads and _upgrade_refused(exc):
                 return None
             log.exception("%s %s failed", incoming.method, incoming.full_path)
             reply = self._server_error(ctx)
         finally:
-            session.close()
+            store.close()
+            connection.close()
         if self.vendor.journaled:
             entry = self._journal_entry(ctx, incoming, reply, violations)
         return reply, ctx, entry
@@ -287,7 +292,7 @@ class ServiceApp:
         except ApiError as err:
             auth_error = err
         if not reads and auth_error is None:
-            lock_for(ctx.session, ctx.principal.tenant if ctx.principal else None)
+            lock_for(ctx.store.connection, ctx.principal.tenant if ctx.principal else None)
         self._inject_fault(ctx)
         if ctx.fault is not None and ctx.fault.kind in faults.SKIPS_HANDLER:
             return Reply(0)  # never sent: the connection is dropped
@@ -318,8 +323,8 @@ class ServiceApp:
         if ctx.settings.contract_mode != "strict":
             ctx.path_params = {**path_params, **parsed.path_params}
         if self.vendor.catch_up is not None and ctx.principal is not None:
-            self.vendor.catch_up(ctx.session, ctx.tenant, ctx.now())
-        if op.method == "GET" and not self.vendor.writes_on_get:
+            self.vendor.catch_up(ctx.store, ctx.tenant, ctx.now())
+        if op.method == "GET" and op.operation_id not in self.vendor.writes_on_get:
             return binding.handler(ctx)
         # A savepoint: an ApiError undoes the handler's writes but keeps rate-limit counts.
         with ctx.session.begin_nested():

@@ -22,6 +22,7 @@ from simulator.core.context import Principal, Reply, RequestContext
 from simulator.core.errors import ApiError, Violation
 from simulator.core.fixtures import FixtureContext, GenerateSpec
 from simulator.core.spec import Operation
+from simulator.core.store import Store
 from simulator.core.tenants import CloneRules
 
 Handler = Callable[[RequestContext], Reply]
@@ -70,7 +71,10 @@ class VendorPlugin:
     # Load one tenant's section of a fixture document (raise FixtureError on bad input).
     load_tenant: Callable[[FixtureContext, str, Mapping[str, Any]], None]
     # Bring time-driven statuses of one tenant up to `now` (None: nothing moves with time).
-    catch_up: Callable[[Session, str, dt.datetime], None] | None = None
+    catch_up: Callable[[Store, str, dt.datetime], None] | None = None
+    # Tables of credentials and issued tokens: a change to one moves the plumbing generation,
+    # so credentials remembered by any process (`Plumbing.remember`) are looked up again.
+    credential_tables: frozenset[str] = frozenset()
     # Demo credentials per tenant, read from the database (for docs and the dashboard).
     credentials: Callable[[Session], list[Credential]] | None = None
     # Paths match case-insensitively (Absorb's gateway accepts /Users/... too).
@@ -83,9 +87,9 @@ class VendorPlugin:
     secret_operations: frozenset[str] = frozenset()
     # False for the simulator's own admin API: only vendor requests go to the journal.
     journaled: bool = True
-    # True when GET operations change state (Skillable's writes are GETs): they then get a
-    # savepoint like other writes, so an error undoes them.
-    writes_on_get: bool = False
+    # The GET operations that change state (Skillable's writes are GETs): they run as writes
+    # (the write lock, a savepoint that undoes a failed call's writes); every other GET is a read.
+    writes_on_get: frozenset[str] = frozenset()
     # Handlers this vendor adds to the control API (their operations are in specs/simulator.yaml).
     admin_operations: OperationTable | None = None
     # Which fixture fields must change when a tenant is cloned (ids are found by shape).

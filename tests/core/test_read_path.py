@@ -6,10 +6,13 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from sqlalchemy import delete
 from starlette.testclient import TestClient
 
 from simulator.app import create_app
 from simulator.settings import Settings
+from simulator.vendors.msportal.auth import key_digest
+from simulator.vendors.msportal.models import MspApiKey
 
 ENROLLMENT = "/msportal/api/public/v1/training/enrollments/ac040000-0000-4000-8000-000000000001"
 FULL = {"Authorization": "Bearer msp_acme_full"}
@@ -70,3 +73,35 @@ def test_reads_keep_being_answered_while_the_journal_waits_for_a_held_write_lock
         locker.rollback()
         locker.close()
     assert held_while_answered == [200, 200, 200]
+
+
+def test_a_credential_removed_by_another_process_is_refused_at_its_next_request(tmp_path: Path) -> None:
+    """Each process remembers the credentials it found; a change to their table forgets them."""
+    path = tmp_path / "sim.db"
+    serving = create_app(Settings(db=str(path), fresh=True, allowed_hosts=["testserver"]))
+    other = create_app(Settings(db=str(path), allowed_hosts=["testserver"]), bootstrap=False)
+    with TestClient(serving) as client, TestClient(other):
+        assert client.get(ENROLLMENT, headers=FULL).status_code == 200  # found, and remembered
+        assert client.get(ENROLLMENT, headers=FULL).status_code == 200
+        with other.state.runtime.db.transaction() as session:
+            session.execute(delete(MspApiKey).where(MspApiKey.key_digest == key_digest("msp_acme_full")))
+        refused = client.get(ENROLLMENT, headers=FULL)
+    assert refused.status_code == 401
+
+
+def test_a_credential_not_found_is_looked_up_again_so_one_added_meanwhile_works(tmp_path: Path) -> None:
+    path = tmp_path / "sim.db"
+    app = create_app(Settings(db=str(path), fresh=True, allowed_hosts=["testserver"]))
+    new_key = {"Authorization": "Bearer msp_acme_added"}
+    with TestClient(app) as client:
+        assert client.get(ENROLLMENT, headers=new_key).status_code == 401
+        # Added past every hook the simulator has, as a script on the file would.
+        raw = sqlite3.connect(path)
+        with raw:
+            raw.execute(
+                "INSERT INTO msportal_api_keys (tenant, name, key, key_digest, scopes) SELECT tenant, 'added', "
+                "'msp_acme_added', ?, scopes FROM msportal_api_keys WHERE key = 'msp_acme_full'",
+                (key_digest("msp_acme_added"),),
+            )
+        raw.close()
+        assert client.get(ENROLLMENT, headers=new_key).status_code == 200

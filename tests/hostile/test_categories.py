@@ -93,6 +93,7 @@ def _send(sim: InProcessSimulator, vendor: str, method: str, url: str, **kwargs:
 
 
 def _may_write(vendor: str, method: str) -> bool:
+    # Per vendor: whether any of its GETs writes (the categories probe every operation).
     return method != "GET" or any(v.writes_on_get for v in all_vendors() if v.name == vendor)
 
 

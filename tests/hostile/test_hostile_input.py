@@ -138,7 +138,7 @@ def test_hostile_input_is_rejected_and_changes_nothing(sim: InProcessSimulator, 
     auth = sim.auth_headers(vendor)
     tried = 0
     # Reads cannot change state by design; comparing the tables is what costs, so only writes pay it.
-    writes = op.method != "GET" or any(v.writes_on_get for v in all_vendors() if v.name == vendor)
+    writes = op.method != "GET" or any(op.operation_id in v.writes_on_get for v in all_vendors() if v.name == vendor)
 
     def digest() -> str:
         return _digest(sim, vendor) if writes else ""

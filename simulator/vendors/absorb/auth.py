@@ -20,8 +20,8 @@ from sqlalchemy import bindparam, delete, func, select
 from simulator.core import ratelimit
 from simulator.core.context import Principal, RequestContext
 from simulator.core.errors import ApiError
-from simulator.core.fastsql import FastStatement
 from simulator.core.spec import Operation
+from simulator.core.store import Statement
 from simulator.vendors.absorb.models import AbsorbPortal, AbsorbToken, AbsorbUser
 from simulator.vendors.absorb.states import TOKEN_LIFETIME_SECONDS
 
@@ -76,12 +76,12 @@ def bearer_value(header: str) -> str:
 
 
 # Every request authenticates: both lookups are built once and read plain rows, not ORM objects.
-_PORTAL = FastStatement(
+_PORTAL = Statement(
     select(AbsorbPortal.tenant, AbsorbPortal.api_key, AbsorbPortal.disabled).where(
         AbsorbPortal.api_key == bindparam("api_key")
     )
 )
-_TOKEN_USER = FastStatement(
+_TOKEN_USER = Statement(
     select(AbsorbToken.expires_at, AbsorbUser.id, AbsorbUser.username, AbsorbUser.is_admin, AbsorbUser.active_status)
     .outerjoin(AbsorbUser, AbsorbUser.id == AbsorbToken.user_id)
     .where(AbsorbToken.token == bindparam("token"), AbsorbToken.tenant == bindparam("tenant"))

@@ -25,9 +25,9 @@ from sqlalchemy.orm import Session
 from simulator.core import clock, ratelimit
 from simulator.core.context import Principal, RequestContext
 from simulator.core.errors import ApiError
-from simulator.core.fastsql import FastStatement
 from simulator.core.models import MetaRow
 from simulator.core.spec import Operation
+from simulator.core.store import Statement
 from simulator.vendors.docebo import tokens
 from simulator.vendors.docebo.errors import VERSION_HEADERS, invalid_token
 
@@ -54,7 +54,7 @@ def set_rate_limit_profile(session: Session, profile: str) -> None:
 
 
 # Read on every request (the profile can change at run time, from any worker): built once.
-_PROFILE = FastStatement(select(MetaRow.value).where(MetaRow.key == RATE_LIMIT_META_KEY))
+_PROFILE = Statement(select(MetaRow.value).where(MetaRow.key == RATE_LIMIT_META_KEY))
 
 
 def rate_limit_profile(ctx: RequestContext) -> str:

@@ -25,7 +25,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from simulator.core.context import Principal, RequestContext
-from simulator.core.fastsql import FastStatement
+from simulator.core.store import Statement
 from simulator.vendors.docebo.errors import oauth_error
 from simulator.vendors.docebo.models import DoceboClient, DoceboToken, DoceboUser
 
@@ -157,7 +157,7 @@ def _store(ctx: RequestContext, grant: Grant, kind: str, now: dt.datetime, secon
 
 
 # Every request presents a token: its row and its user in one statement, built once.
-_ACCESS = FastStatement(
+_ACCESS = Statement(
     select(
         DoceboToken.tenant,
         DoceboToken.client_id,

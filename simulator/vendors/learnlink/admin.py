@@ -24,7 +24,7 @@ admin_operations = OperationTable()
 def _tenant(ctx: RequestContext, tenant: str) -> Any:
     """Now for the tenant, with its time-driven statuses brought up to it first."""
     now = clock.now(ctx.session, tenant)
-    enrolments.catch_up(ctx.session, tenant, now)
+    enrolments.catch_up(ctx.store, tenant, now)
     return now
 
 

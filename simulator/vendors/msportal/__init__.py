@@ -48,4 +48,5 @@ VENDOR = VendorPlugin(
     clone_rules=CloneRules(credential_fields=frozenset({"key"})),
     generate=generate.generate,
     dashboard=dashboard.HOOKS,
+    credential_tables=frozenset({models.MspApiKey.__tablename__}),
 )

@@ -14,8 +14,8 @@ from sqlalchemy import bindparam, select
 from simulator.core import clock, ratelimit
 from simulator.core.context import Principal, RequestContext
 from simulator.core.errors import ApiError
-from simulator.core.fastsql import FastStatement
 from simulator.core.spec import Operation
+from simulator.core.store import Statement
 from simulator.vendors.msportal.models import MspApiKey
 
 DEFAULT_RATE_LIMIT_PER_MINUTE = 600
@@ -26,7 +26,7 @@ def key_digest(key: str) -> str:
 
 
 # Every request authenticates, and nothing here needs the ORM object.
-_KEY_BY_DIGEST = FastStatement(
+_KEY_BY_DIGEST = Statement(
     select(MspApiKey.tenant, MspApiKey.name, MspApiKey.scopes).where(MspApiKey.key_digest == bindparam("digest"))
 )
 
@@ -38,10 +38,10 @@ def authenticate(ctx: RequestContext, op: Operation) -> Principal:
     if scheme.lower() != "bearer" or not key:
         raise ApiError(401, "Missing API key: send Authorization: Bearer <your-api-key>", code="UNAUTHORIZED")
     digest = key_digest(key)
-    found = _KEY_BY_DIGEST.rows(ctx.session, {"digest": digest})
-    if not found:
+    found = ctx.remember(("msportal.key", digest), lambda: _KEY_BY_DIGEST.first(ctx.store, {"digest": digest}))
+    if found is None:
         raise ApiError(401, "Invalid API key", code="UNAUTHORIZED")
-    tenant, name, scopes = found[0]
+    tenant, name, scopes = found
     principal = Principal(tenant=tenant, subject=name or digest[:8], scopes=frozenset(scopes))
     ctx.authenticate_as(principal)
     _count_request(ctx, digest)

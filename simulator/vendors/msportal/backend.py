@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from simulator.core import ids
 from simulator.core.errors import ApiError
-from simulator.core.fastsql import FastStatement
+from simulator.core.store import Source, Statement
 from simulator.vendors.msportal import states
 from simulator.vendors.msportal.models import MspCertificate, MspCompany, MspCourse, MspEnrollment, MspUser
 
@@ -79,8 +79,8 @@ ENROLLMENT_WIRE_COLUMNS = (
 )
 
 # GET of one enrollment on the DBAPI cursor: loading three ORM entities was half of the
-# request's cost, and a read needs their values only (see `core.fastsql`).
-_ENROLLMENT_VALUES_BY_ID = FastStatement(
+# request's cost, and a read needs their values only (see `core.store`).
+_ENROLLMENT_VALUES_BY_ID = Statement(
     select(*ENROLLMENT_WIRE_COLUMNS)
     .join(MspCourse, MspCourse.id == MspEnrollment.course_id)
     .join(MspUser, MspUser.id == MspEnrollment.user_id)
@@ -88,9 +88,9 @@ _ENROLLMENT_VALUES_BY_ID = FastStatement(
 )
 
 
-def get_enrollment_values(session: Session, tenant: str, enrollment_id: str) -> tuple[Any, ...]:
+def get_enrollment_values(store: Source, tenant: str, enrollment_id: str) -> tuple[Any, ...]:
     """One enrollment's wire values (`ENROLLMENT_WIRE_COLUMNS`), for reading only."""
-    rows = _ENROLLMENT_VALUES_BY_ID.rows(session, {"tenant": tenant, "enrollment_id": enrollment_id})
+    rows = _ENROLLMENT_VALUES_BY_ID.rows(store, {"tenant": tenant, "enrollment_id": enrollment_id})
     if not rows:
         raise not_found("Enrollment")
     return rows[0]

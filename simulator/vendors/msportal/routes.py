@@ -23,7 +23,7 @@ def list_enrollments(ctx: RequestContext) -> Reply:
 
 @operations("getEnrollment")
 def get_enrollment(ctx: RequestContext) -> Reply:
-    values = backend.get_enrollment_values(ctx.session, ctx.tenant, ctx.path_params["id"])
+    values = backend.get_enrollment_values(ctx.store, ctx.tenant, ctx.path_params["id"])
     return Reply(200, {"data": wire.enrollment_from_values(values)})
 
 

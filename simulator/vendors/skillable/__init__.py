@@ -70,8 +70,9 @@ VENDOR = VendorPlugin(
     case_insensitive_paths=True,
     # ASP.NET model binding matches query parameter names case-insensitively too. [inferred]
     case_insensitive_names=True,
-    # Create and Update are GETs: they need the savepoint that undoes a failed call's writes.
-    writes_on_get=True,
+    # Create and Update are GETs: they need the write lock and the savepoint that undoes a
+    # failed call's writes. The reads are plain reads.
+    writes_on_get=frozenset({"createClassEnrollment", "updateClassEnrollment"}),
     clone_rules=CloneRules(credential_fields=frozenset({"Key"}), int_id_fields=frozenset({"Id", "ClassId", "UserId"})),
     generate=generate.generate,
     dashboard=dashboard.HOOKS,

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from simulator.core.context import Principal, RequestContext
 from simulator.core.errors import ApiError
-from simulator.core.fastsql import FastStatement
 from simulator.core.spec import Operation
+from simulator.core.store import Statement
 from simulator.core.vendor import Credential
 from simulator.vendors.skillable.models import SkillableApiKey
 
@@ -19,9 +19,7 @@ HEADER = "api_key"
 
 
 # Built once: every request authenticates, and a plain row is all it needs.
-_KEY = FastStatement(
-    select(SkillableApiKey.tenant, SkillableApiKey.name).where(SkillableApiKey.key == bindparam("key"))
-)
+_KEY = Statement(select(SkillableApiKey.tenant, SkillableApiKey.name).where(SkillableApiKey.key == bindparam("key")))
 
 
 def authenticate(ctx: RequestContext, op: Operation) -> Principal:

@@ -19,6 +19,7 @@ from simulator.core.errors import ApiError
 from simulator.core.fixtures import FixtureContext
 from simulator.core.ratelimit import RateWindows
 from simulator.core.spec import load_spec, operations
+from simulator.core.store import Store
 from simulator.settings import Settings
 from simulator.vendors.docebo import VENDOR, models
 from simulator.vendors.docebo.fixtures import load_tenant
@@ -76,7 +77,7 @@ class Caller:
     def context(self, operation_id: str, **kwargs: Any) -> RequestContext:
         headers = {k.lower(): v for k, v in kwargs.pop("headers", {}).items()}
         return RequestContext(
-            session=self.session,
+            store=Store.of(self.session),
             settings=self.settings,
             vendor="docebo",
             operation_id=operation_id,

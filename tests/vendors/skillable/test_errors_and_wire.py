@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from simulator.core.context import RequestContext
 from simulator.core.errors import ApiError, Violation
+from simulator.core.store import Store
 from simulator.settings import Settings
 from simulator.vendors.skillable import backend, wire
 from simulator.vendors.skillable.errors import render_error, validation_error
@@ -25,7 +26,7 @@ PASCAL = [
 
 def ctx_for(session: Session, operation_id: str) -> RequestContext:
     return RequestContext(
-        session=session,
+        store=Store.of(session),
         settings=Settings(),
         vendor="skillable",
         operation_id=operation_id,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from simulator.core import ids
 from simulator.core.errors import ApiError
+from simulator.core.store import Store, as_store
 from simulator.vendors.learnlink import delivery, states, wire
 from simulator.vendors.learnlink.backend.outbox import Outbox
 from simulator.vendors.learnlink.models import (
@@ -87,8 +88,9 @@ def advance(
         transition(session, outbox, row, next_status, at, history_sink=history_sink)
 
 
-def catch_up(session: Session, tenant: str, now: dt.datetime) -> None:
+def catch_up(source: Store | Session, tenant: str, now: dt.datetime) -> None:
     """Bring every due enrolment of `tenant` up to `now` (called before every request)."""
+    session = as_store(source).session
     delivery.drain(session)
     catch_up_count(session, tenant, now)
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from simulator.core import ids
 from simulator.core.errors import ApiError
-from simulator.core.fastsql import FastStatement
+from simulator.core.store import Statement
 from simulator.vendors.learnlink.models import LearnlinkCredential, LearnlinkToken
 
 TOKEN_LIFETIME_SECONDS = 3600  # docs: tokens last one hour
@@ -68,12 +68,12 @@ def issue(session: Session, credential: LearnlinkCredential, scopes: list[str], 
 
 # Every API call authenticates one of these two ways: both lookups are built once and read
 # plain rows rather than ORM objects.
-_SECRETS = FastStatement(
+_SECRETS = Statement(
     select(LearnlinkCredential.tenant, LearnlinkCredential.secret, LearnlinkCredential.scopes).where(
         LearnlinkCredential.tenant_id == bindparam("tenant_id")
     )
 )
-_TOKEN = FastStatement(
+_TOKEN = Statement(
     select(LearnlinkToken.tenant, LearnlinkToken.tenant_id, LearnlinkToken.scopes, LearnlinkToken.expires_at).where(
         LearnlinkToken.token == bindparam("token")
     )

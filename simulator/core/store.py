@@ -1,0 +1,220 @@
+"""How vendors reach the database: one request's connection, statements compiled once, and
+an ORM session made only when a handler needs one.
+
+A request runs in one transaction on one connection (`Store`). Most of what a request does
+is a handful of fixed statements (the credential, the record asked for, a page of a list);
+through the ORM each costs a few hundred microseconds of session, identity-map and result
+machinery, more than the database's own work. A `Statement` is a Core statement compiled
+once per dialect: a call binds values with the column types' own processors (so a value is
+stored exactly as SQLAlchemy would store it), runs on the connection's DBAPI cursor and
+converts result values the same way.
+
+Where a write needs the ORM's unit of work, `Store.session` makes a session on the same
+connection and in the same transaction, on first use; a read that never asks for it never
+pays for it. `Statement`s see the session's pending changes (it is flushed first).
+
+Statements are for fixed shapes with plain bound values: no IN-lists to expand, no ORM
+entities. Anything else goes through the session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Insert, Select, Table, Update, bindparam, insert
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+
+Processor = Callable[[Any], Any]
+SessionFactory = Callable[..., Session]
+
+
+class Store:
+    """One request's way into the database: its connection, and its session once needed."""
+
+    def __init__(
+        self,
+        connection: Connection | None = None,
+        *,
+        sessions: SessionFactory | None = None,
+        session: Session | None = None,
+    ) -> None:
+        if connection is None and session is None:
+            raise ValueError("a store needs a connection or a session")
+        self._connection = connection
+        self._sessions = sessions
+        self._session = session
+
+    @classmethod
+    def of(cls, session: Session) -> Store:
+        """A store over a session that already exists (backend code run outside a request)."""
+        return cls(session=session)
+
+    @property
+    def session(self) -> Session:
+        """The ORM session of this transaction, made on first use."""
+        if self._session is None:
+            assert self._connection is not None and self._sessions is not None
+            # Joined to the request's transaction: the pipeline commits or rolls back the
+            # connection; a savepoint the handler opens is a savepoint of that transaction.
+            self._session = self._sessions(bind=self._connection, join_transaction_mode="rollback_only")
+        return self._session
+
+    @property
+    def has_session(self) -> bool:
+        return self._session is not None
+
+    @property
+    def connection(self) -> Connection:
+        if self._connection is not None:
+            return self._connection
+        assert self._session is not None
+        return self._session.connection()  # begins the session's transaction if it has not begun
+
+    @property
+    def dialect(self) -> Dialect:
+        return self.connection.dialect
+
+    def driver_cursor(self) -> Any:
+        """A cursor of the DBAPI connection, inside this transaction."""
+        return self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+    def flush(self) -> None:
+        """Write the session's pending changes before a raw read, as the ORM's autoflush would."""
+        if self._session is not None and self._session.autoflush:
+            self._session.flush()
+
+    def finish(self) -> None:
+        """Write whatever the session still holds: the transaction is about to commit."""
+        if self._session is not None:
+            self._session.flush()
+
+    def close(self) -> None:
+        if self._session is not None and self._connection is not None:
+            self._session.close()
+
+
+Source = Store | Session
+
+
+def as_store(source: Source) -> Store:
+    return source if isinstance(source, Store) else Store.of(source)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    sql: str
+    names: tuple[str, ...]  # bound parameter names, in positional order when the dialect is positional
+    defaults: tuple[Any, ...]  # the value a name binds when the call does not give one (literals)
+    positional: bool
+    binders: tuple[Processor | None, ...]
+
+
+class Statement:
+    """A fixed Core statement, compiled once per dialect and executed on the DBAPI cursor."""
+
+    def __init__(self, statement: Select[*tuple[Any, ...]] | Insert | Update) -> None:
+        self.statement = statement
+        self._by_dialect: dict[str, _Prepared] = {}
+        # Result converters, made on the first execution: some depend on the driver's type code
+        # for the column (psycopg's numerics), which only the cursor's description gives.
+        self._readers: dict[str, tuple[Processor | None, ...]] = {}
+
+    def _prepare(self, dialect: Dialect) -> _Prepared:
+        prepared = self._by_dialect.get(dialect.name)
+        if prepared is None:
+            compiled = self.statement.compile(dialect=dialect)
+            assert isinstance(compiled, SQLCompiler)
+            names = tuple(compiled.positiontup or ()) if dialect.positional else tuple(compiled.binds)
+            binders = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
+            defaults = tuple(compiled.binds[name].value for name in names)
+            prepared = _Prepared(compiled.string, names, defaults, dialect.positional, binders)
+            self._by_dialect[dialect.name] = prepared
+        return prepared
+
+    @staticmethod
+    def _bind(prepared: _Prepared, params: Mapping[str, Any]) -> Any:
+        given = (params.get(name, default) for name, default in zip(prepared.names, prepared.defaults, strict=True))
+        values = [
+            value if bind is None or value is None else bind(value)
+            for bind, value in zip(prepared.binders, given, strict=True)
+        ]
+        return values if prepared.positional else dict(zip(prepared.names, values, strict=True))
+
+    def _run(self, source: Source, params: Mapping[str, Any]) -> tuple[Any, Dialect]:
+        store = as_store(source)
+        store.flush()  # as the ORM would before a query: the statement must see the session's own changes
+        dialect = store.dialect
+        prepared = self._prepare(dialect)
+        cursor = store.driver_cursor()
+        cursor.execute(prepared.sql, self._bind(prepared, params))
+        return cursor, dialect
+
+    def execute(self, source: Source, params: Mapping[str, Any]) -> int:
+        """Run a write; the number of rows it changed."""
+        cursor, _ = self._run(source, params)
+        try:
+            changed = int(cursor.rowcount)
+        finally:
+            cursor.close()
+        table = getattr(self.statement, "table", None)
+        if changed and table is not None:
+            from simulator.core import plumbing  # plumbing reads through this module
+
+            if getattr(table, "name", None) in plumbing.WATCHED:
+                plumbing.bump(as_store(source).connection)
+        return changed
+
+    def execute_many(self, dbapi_connection: Any, dialect: Dialect, params: Sequence[Mapping[str, Any]]) -> None:
+        """Run once per parameter set on a DBAPI connection, in whatever transaction it is in."""
+        prepared = self._prepare(dialect)
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.executemany(prepared.sql, [self._bind(prepared, one) for one in params])
+        finally:
+            cursor.close()
+
+    def _make_readers(self, dialect: Dialect, description: Sequence[Sequence[Any]]) -> tuple[Processor | None, ...]:
+        columns: Sequence[ColumnElement[Any]] = (
+            list(self.statement.selected_columns) if isinstance(self.statement, Select) else []
+        )
+        return tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, described[1])
+            for column, described in zip(columns, description, strict=True)
+        )
+
+    def rows(self, source: Source, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        cursor, dialect = self._run(source, params)
+        try:
+            raw = cursor.fetchall()
+            readers = self._readers.get(dialect.name)
+            if readers is None:
+                readers = self._readers[dialect.name] = self._make_readers(dialect, cursor.description)
+        finally:
+            cursor.close()
+        if not any(readers):
+            return [tuple(row) for row in raw]
+        return [tuple(_read(read, value) for read, value in zip(readers, row, strict=True)) for row in raw]
+
+    def first(self, source: Source, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        found = self.rows(source, params)
+        return found[0] if found else None
+
+    def scalar(self, source: Source, params: Mapping[str, Any]) -> Any:
+        found = self.rows(source, params)
+        return found[0][0] if found else None
+
+
+def _read(read: Processor | None, value: Any) -> Any:
+    return value if read is None or value is None else read(value)
+
+
+def insert_all_columns(table: Table) -> Statement:
+    """An INSERT binding every column but an autoincrement key; missing values bind as NULL."""
+    values: dict[str, Any] = {
+        c.name: bindparam(c.name) for c in table.columns if not (c.primary_key and c.autoincrement is True)
+    }
+    return Statement(insert(table).values(values))
