@@ -111,7 +111,9 @@ class _BodyDeadline:
         if self._body_done:
             return await self._receive()
         try:
-            message = await asyncio.wait_for(self._receive(), self._timeout)
+            # A deadline on this await, not a task of its own (as `wait_for` would make).
+            async with asyncio.timeout(self._timeout):
+                message = await self._receive()
         except TimeoutError:
             raise BodyTimeout() from None
         self._body_done = message["type"] != "http.request" or not message.get("more_body", False)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -262,6 +263,9 @@ class Database:
         self.engine = make_engine(self.url, sqlite_options=self._sqlite_options)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._checkpointer: WalCheckpointer | None = None
+        self._held = threading.local()
+        self._all_held: list[Connection] = []  # so that `dispose` closes every thread's
+        self._held_lock = threading.Lock()
         # The process's journal writer: flushed before `transaction()` so that whatever
         # reads through it (dashboard, CLI, tests) sees every entry answered so far.
         self.journal: Flushable | None = None
@@ -290,6 +294,40 @@ class Database:
             self.journal.flush()
         with self.sessions() as session, session.begin():
             yield session
+
+    def request_connection(self) -> Connection:
+        """The calling thread's connection for requests, kept between them.
+
+        A request's database work runs start to end without yielding to the event loop, so
+        one connection per thread serves every request of that thread in turn; checking one
+        out of the pool and back for each request cost more than a simple read itself. A
+        connection that broke, or that belongs to a pool since replaced (`engine.dispose`),
+        is replaced.
+        """
+        held: tuple[Any, Connection] | None = getattr(self._held, "value", None)
+        if held is not None:
+            pool, connection = held
+            if pool is self.engine.pool and not connection.closed and not connection.invalidated:
+                return connection
+            self._release(connection)
+        connection = self.engine.connect()
+        self._held.value = (self.engine.pool, connection)
+        with self._held_lock:
+            self._all_held.append(connection)
+        return connection
+
+    def _release(self, connection: Connection) -> None:
+        with self._held_lock:
+            if connection in self._all_held:
+                self._all_held.remove(connection)
+        connection.close()
+
+    def release_request_connections(self) -> None:
+        """Close every thread's request connection (no request may be running)."""
+        with self._held_lock:
+            held, self._all_held = self._all_held, []
+        for connection in held:
+            connection.close()
 
     @property
     def in_memory(self) -> bool:
@@ -338,6 +376,7 @@ class Database:
     def dispose(self) -> None:
         if self.journal is not None:
             self.journal.flush()
+        self.release_request_connections()
         if self._checkpointer is not None:
             self._checkpointer.stop()
             self._checkpointer = None

@@ -92,6 +92,22 @@ def body_text(raw: bytes, parsed: Any, limit: int) -> str | None:
     return text if len(text) <= limit else text[:limit] + TRUNCATED
 
 
+def response_text(raw: bytes, limit: int) -> str | None:
+    """A response body as stored, from the bytes sent: redacted as `body_text` does, but
+    parsed and walked only when a secret-looking name occurs in it at all (rarely: a list
+    of 100 records would otherwise be walked field by field on every request)."""
+    if not raw:
+        return None
+    text = raw.decode("utf-8", errors="replace")
+    if _SECRET_WORDS.search(text) is not None:
+        try:
+            parsed = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            parsed = None
+        return body_text(raw, parsed, limit)
+    return text if len(text) <= limit else text[:limit] + TRUNCATED
+
+
 _INSERT = insert(JournalRow.__table__)  # type: ignore[arg-type]
 
 

@@ -237,7 +237,7 @@ class ServiceApp:
         binding, headers = incoming.binding, incoming.headers
         runtime = self.runtime
         settings = runtime.settings
-        connection = runtime.db.engine.connect()
+        connection = runtime.db.request_connection()
         store = Store(connection, sessions=runtime.db.sessions)
         ctx = RequestContext(
             store=store,
@@ -277,7 +277,8 @@ class ServiceApp:
             reply = self._server_error(ctx)
         finally:
             store.close()
-            connection.close()
+        if reply.raw is None and reply.body is not None:
+            reply.raw = orjson.dumps(reply.body)  # once: for the wire and the journal alike
         if self.vendor.journaled:
             entry = self._journal_entry(ctx, incoming, reply, violations)
         return reply, ctx, entry
@@ -386,11 +387,7 @@ class ServiceApp:
             if op_id in self.vendor.secret_operations and 200 <= reply.status < 300:
                 response_body = journal.REDACTED
             else:
-                response_body = (
-                    journal.body_text(reply.raw or b"", reply.body, limit)
-                    if (reply.raw or reply.body is not None)
-                    else None
-                )
+                response_body = journal.response_text(reply.raw or b"", limit)
         return dict(
             request_id=ctx.request_id,
             at=ctx.now(),
