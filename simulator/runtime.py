@@ -13,8 +13,9 @@ from typing import Any
 
 import orjson
 from sqlalchemy import inspect, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
-from sqlalchemy.schema import CreateTable
+from sqlalchemy.schema import CreateIndex, CreateTable, Index
 
 from simulator.core import clock, ids, journal, plumbing, snapshots
 from simulator.core.db import Base, Database
@@ -49,12 +50,20 @@ def _json_safe(value: Any) -> Any:
 
 @functools.cache
 def _fingerprint(dialect_name: str, table_count: int) -> str:
-    """A digest of the schema's DDL: a database made by another version gets reloaded."""
+    """A digest of the schema's DDL, indexes included: a database made by another version gets
+    reloaded, and one made by this version needs nothing created at start-up."""
     from sqlalchemy.dialects import registry
 
     dialect = registry.load(dialect_name)()
-    ddl = "\n".join(str(CreateTable(t).compile(dialect=dialect)) for t in Base.metadata.sorted_tables)
-    return hashlib.sha256(ddl.encode()).hexdigest()[:16]
+    ddl: list[str] = []
+    for table in Base.metadata.sorted_tables:
+        ddl.append(str(CreateTable(table).compile(dialect=dialect)))
+        ddl += [str(CreateIndex(index).compile(dialect=dialect)) for index in sorted(table.indexes, key=_index_name)]
+    return hashlib.sha256("\n".join(ddl).encode()).hexdigest()[:16]
+
+
+def _index_name(index: Index) -> str:
+    return str(index.name)
 
 
 class Runtime:
@@ -122,6 +131,8 @@ class Runtime:
             return self._bootstrap_shared(progress)
 
     def _bootstrap_shared(self, progress: Progress | None) -> bool:
+        if not self.settings.fresh and self._stored_schema() == self.schema_fingerprint():
+            return False  # made by this version, state in place: nothing to create or load
         self.db.create_schema()
         with self.db.transaction() as session:
             stored = session.get(MetaRow, SCHEMA_KEY)
@@ -139,6 +150,15 @@ class Runtime:
                 self.load_document(session, doc, replace=True, progress=progress)
                 session.add(MetaRow(key=SCHEMA_KEY, value=fingerprint))
         return needs_load
+
+    def _stored_schema(self) -> str | None:
+        """The schema fingerprint the database records; None for a new (or foreign) database."""
+        try:
+            with self.db.engine.connect() as connection:
+                value = connection.execute(select(MetaRow.value).where(MetaRow.key == SCHEMA_KEY)).scalar()
+        except DBAPIError:
+            return None  # no sim_meta table yet
+        return value if isinstance(value, str) else None
 
     def _bootstrap_in_memory(self) -> None:
         key = (str(self.settings.fixtures), self.settings.seed, self.schema_fingerprint())

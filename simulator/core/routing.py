@@ -20,12 +20,22 @@ _PARAM = re.compile(r"\{([^{}/]+)\}")
 
 @dataclass(frozen=True)
 class Binding:
-    """An operation with its handler and compiled validators."""
+    """An operation with its handler, and its validators compiled on first use.
+
+    Compiling every operation's validators up front (a few hundred patterns and schemas)
+    was a large part of start-up; most runs call a few operations."""
 
     operation: Operation
     handler: Handler
-    request: RequestValidator
-    response: ResponseValidator
+    spec_file: str
+
+    @property
+    def request(self) -> RequestValidator:
+        return _validators(self.spec_file, self.operation.path, self.operation.method)[0]
+
+    @property
+    def response(self) -> ResponseValidator:
+        return _validators(self.spec_file, self.operation.path, self.operation.method)[1]
 
 
 @dataclass(frozen=True)
@@ -71,8 +81,7 @@ def build_routes(
         raise RuntimeError(f"spec and handlers disagree: no handler for {missing}, no spec operation for {extra}")
     by_path: dict[str, dict[str, Binding]] = {}
     for op in ops:
-        request, response = _validators(spec_file, op.path, op.method)
-        binding = Binding(op, handlers[op.operation_id], request, response)
+        binding = Binding(op, handlers[op.operation_id], spec_file)
         by_path.setdefault(op.path, {})[op.method] = binding
     routes = [
         SpecRoute(path, compile_template(path, case_insensitive=case_insensitive), methods)
