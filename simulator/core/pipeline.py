@@ -1,10 +1,15 @@
 """Serving one vendor (or the admin API) from its spec: the request pipeline.
 
-For each request: match a spec route → read the body (size-limited) → authenticate →
-validate against the spec → bring time-driven statuses up to now → run the handler in
-a savepoint → render the reply (or the vendor's error envelope) → write the journal
-entry → commit. One database transaction per request; an `ApiError` undoes the
-handler's writes, so bad input changes nothing.
+For each request, in order:
+1. read it off the connection (`ServiceApp.__call__`): match a spec route, read the body
+   (size-limited) and a form body, strip the vendor's prefix once → an `Incoming`;
+2. run it in one database transaction (`process`, `_transaction`): a read transaction for a
+   GET that changes nothing, else a write; inside, the plumbing check, then `core.steps`
+   (authenticate → faults → validate → catch up → dispatch), the error envelope for an
+   `ApiError` (whose writes the handler's savepoint undid: bad input changes nothing), the
+   response check when asked for; commit;
+3. hand the journal entry to the journal writer, serialise the answer once;
+4. shape it as an injected fault says, and send it.
 """
 
 from __future__ import annotations
@@ -14,19 +19,17 @@ import logging
 import sqlite3
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import parse_qsl
 
 import orjson
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
-from simulator.core import faults, journal
+from simulator.core import faults, journal, steps
 from simulator.core.context import Options, Reply, RequestContext
-from simulator.core.db import Database, lock_for, reading, request_locks
+from simulator.core.db import Database, reading, request_locks
 from simulator.core.errors import ApiError, Violation
 from simulator.core.ids import RequestIds
 from simulator.core.journal import JournalWriter
@@ -34,6 +37,7 @@ from simulator.core.plumbing import Plumbing
 from simulator.core.ratelimit import RequestRates
 from simulator.core.routing import Binding, SpecRoute, build_routes, match
 from simulator.core.spec import load_spec, spec_operations
+from simulator.core.steps import Incoming
 from simulator.core.store import Store
 from simulator.core.validation import FORM_TYPES
 from simulator.core.vendor import VendorPlugin
@@ -64,22 +68,6 @@ JOURNAL_FLUSH_DELAY_SECONDS = 0.05
 
 class BodyTooLarge(Exception):
     pass
-
-
-@dataclass(frozen=True)
-class Incoming:
-    """A request as read off the connection: matched, its body read, nothing decided yet."""
-
-    binding: Binding | None
-    early_error: ApiError | None  # an answer known before any step runs (404, 405, 413, bad form)
-    method: str
-    full_path: str
-    path_params: Mapping[str, str]
-    query_string: str
-    headers: Mapping[str, str]  # names in lower case
-    raw_body: bytes
-    form: Mapping[str, list[str]] | None
-    started: float
 
 
 class ServiceApp:
@@ -114,15 +102,14 @@ class ServiceApp:
             await self._serve_spec(scope, receive, send)
             return
         binding, path_params, allowed = match(self.routes, path or "/", method)
-        request = Request(scope, receive)
-        headers = {k.lower(): v for k, v in Headers(scope=scope).items()}
+        # ASGI servers give header names in lower case.
+        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
         raw_body, form, early = b"", None, None
         try:
             raw_body = await self._read_body(receive)
             content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
             if binding is not None and content_type in FORM_TYPES and raw_body:
-                request._body = raw_body
-                form = await self._read_form(request)
+                form = await _read_form(scope, raw_body)
         except BodyTooLarge:
             early = ApiError(413, f"Request body exceeds {self.vendor.max_body_bytes} bytes")
         except _FormError as exc:
@@ -138,6 +125,7 @@ class ServiceApp:
             early_error=early,
             method=method,
             full_path=full_path,
+            path=path,
             path_params=path_params,
             query_string=scope.get("query_string", b"").decode("latin-1"),
             headers=headers,
@@ -184,19 +172,6 @@ class ServiceApp:
             if not message.get("more_body", False):
                 break
         return b"".join(chunks)
-
-    @staticmethod
-    async def _read_form(request: Request) -> dict[str, list[str]]:
-        try:
-            form = await request.form(max_files=0, max_fields=1000)
-        except Exception as exc:  # python-multipart raises several kinds on malformed input
-            raise _FormError(f"malformed form body: {exc}") from exc
-        out: dict[str, list[str]] = {}
-        for key, value in form.multi_items():
-            if not isinstance(value, str):
-                raise _FormError(f"file uploads are not accepted ({key})")
-            out.setdefault(key, []).append(value)
-        return out
 
     def process(self, incoming: Incoming) -> tuple[Reply, faults.FaultEffect | None]:
         """Everything that touches the database, in one transaction; then the journal entry.
@@ -258,10 +233,7 @@ class ServiceApp:
                 if ctx.plumbing is not None:
                     ctx.plumbing.refresh(store)
                 try:
-                    if incoming.early_error is not None:
-                        raise incoming.early_error
-                    assert binding is not None
-                    reply = self._run(ctx, binding, incoming, reads=reads)
+                    reply = steps.run(steps.Exchange(self.vendor, incoming, ctx, reads))
                 except ApiError as err:
                     violations = list(err.violations)
                     reply = self.vendor.render_error(err, ctx)
@@ -282,77 +254,6 @@ class ServiceApp:
         if self.vendor.journaled:
             entry = self._journal_entry(ctx, incoming, reply, violations)
         return reply, ctx, entry
-
-    def _run(self, ctx: RequestContext, binding: Binding, incoming: Incoming, *, reads: bool) -> Reply:
-        op = binding.operation
-        auth_error: ApiError | None = None
-        try:
-            principal = self.vendor.authenticate(ctx, op)
-            if principal is not None:
-                ctx.authenticate_as(principal)
-        except ApiError as err:
-            auth_error = err
-        if not reads and auth_error is None:
-            lock_for(ctx.store.connection, ctx.principal.tenant if ctx.principal else None)
-        self._inject_fault(ctx)
-        if ctx.fault is not None and ctx.fault.kind in faults.SKIPS_HANDLER:
-            return Reply(0)  # never sent: the connection is dropped
-        if auth_error is not None:
-            raise auth_error
-        try:
-            query = parse_qsl(incoming.query_string, keep_blank_values=True, encoding="utf-8", errors="strict")
-        except UnicodeDecodeError:
-            raise self.vendor.validation_error([Violation("query", "the query string is not valid UTF-8")]) from None
-        headers, path_params = incoming.headers, incoming.path_params
-        parsed = binding.request.parse(
-            path_params,
-            query,
-            headers,
-            headers.get("content-type", ""),
-            incoming.raw_body,
-            incoming.form,
-            fold_names=self.vendor.case_insensitive_names,
-        )
-        ctx.warnings.extend(parsed.warnings)
-        if parsed.violations:
-            invalid = self.vendor.validation_error(parsed.violations)
-            invalid.violations = parsed.violations
-            if ctx.settings.contract_mode == "strict":
-                raise invalid
-            ctx.warnings.extend(parsed.violations)
-        ctx.path_params, ctx.query, ctx.raw_query, ctx.body = parsed.path_params, parsed.query, query, parsed.body
-        if ctx.settings.contract_mode != "strict":
-            ctx.path_params = {**path_params, **parsed.path_params}
-        if self.vendor.catch_up is not None and ctx.principal is not None:
-            self.vendor.catch_up(ctx.store, ctx.tenant, ctx.now())
-        if op.method == "GET" and op.operation_id not in self.vendor.writes_on_get:
-            return binding.handler(ctx)
-        # A savepoint: an ApiError undoes the handler's writes but keeps rate-limit counts.
-        with ctx.session.begin_nested():
-            return binding.handler(ctx)
-
-    def _inject_fault(self, ctx: RequestContext) -> None:
-        if not self.vendor.journaled:
-            return  # the control API itself is never faulted: tests must always be able to undo a rule
-        if ctx.plumbing is None or not ctx.plumbing.rules:
-            return
-        effect = faults.decide(
-            ctx.session,
-            ctx.settings.seed,
-            ctx.plumbing.rules,
-            vendor=self.vendor.name,
-            operation_id=ctx.operation_id,
-            method=ctx.method,
-            path=ctx.path[len(self.prefix) :] if ctx.path.startswith(self.prefix + "/") else ctx.path,
-            tenant=ctx.principal.tenant if ctx.principal else None,
-        )
-        ctx.fault = effect
-        if effect is not None and effect.kind == "error":
-            assert effect.status is not None
-            headers = {"Retry-After": str(effect.retry_after)} if effect.status in (429, 503) else {}
-            if effect.status == 429 and "X-RateLimit-Remaining" in ctx.response_headers:
-                ctx.response_headers["X-RateLimit-Remaining"] = "0"
-            raise ApiError(effect.status, effect.message, headers=headers)
 
     def _check_response(
         self, ctx: RequestContext, binding: Binding, reply: Reply, violations: list[Violation]
@@ -432,6 +333,25 @@ def _vendor_routes(spec_file: str, handlers: Mapping[str, Any], *, case_insensit
 
 class _FormError(Exception):
     pass
+
+
+async def _read_form(scope: Scope, raw_body: bytes) -> dict[str, list[str]]:
+    """The form fields of a body already read (and size-checked): Starlette's parser, fed
+    the body again through a `receive` of its own."""
+
+    async def replay() -> Message:
+        return {"type": "http.request", "body": raw_body, "more_body": False}
+
+    try:
+        form = await Request(scope, replay).form(max_files=0, max_fields=1000)
+    except Exception as exc:  # python-multipart raises several kinds on malformed input
+        raise _FormError(f"malformed form body: {exc}") from exc
+    out: dict[str, list[str]] = {}
+    for key, value in form.multi_items():
+        if not isinstance(value, str):
+            raise _FormError(f"file uploads are not accepted ({key})")
+        out.setdefault(key, []).append(value)
+    return out
 
 
 def _upgrade_refused(exc: BaseException) -> bool:
