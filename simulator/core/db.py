@@ -284,8 +284,12 @@ class Database:
         snapshots.register_fixture_copies()
 
     def create_schema(self) -> None:
+        from simulator.core import changes, snapshots
+
         self.load_models()
         Base.metadata.create_all(self.engine)
+        with self.engine.begin() as connection:
+            changes.install(connection, snapshots.vendor_tables())
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

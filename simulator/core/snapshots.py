@@ -4,10 +4,11 @@ A named snapshot holds every vendor table (rows of `TenantScoped` tables), the i
 and the clock, as JSON. Restoring one deletes the current rows and bulk-inserts the saved ones.
 
 The state right after the fixtures were loaded — what reset returns to, again and again —
-is kept differently: in copy tables (`simfix_<table>`, same columns, no keys or indexes)
-filled by `INSERT ... SELECT`. A reset is then a delete and an `INSERT ... SELECT` per table,
-all inside the database: no rows cross into Python, so it costs milliseconds for the demo
-fixtures, and loading a big document no longer builds a JSON copy of it in memory.
+is kept differently: in copy tables (`simfix_<table>`, same columns and each row's rowid,
+no keys) filled by `INSERT ... SELECT`, all inside the database: no rows cross into Python,
+and loading a big document builds no JSON copy of it in memory. On SQLite a full reset
+restores only the rows changed since (`core.changes`); elsewhere, and for one tenant, it
+deletes and copies back whole tables.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import Column, Table, delete, insert, select, text
+from sqlalchemy import Column, Integer, Table, delete, insert, select, text
 from sqlalchemy.orm import Session
 
-from simulator.core import clock
+from simulator.core import changes, clock
 from simulator.core.db import Base, TenantScoped, UtcDateTime
 from simulator.core.models import ClockRow, CounterRow, RateWindowRow, SnapshotRow
 
@@ -44,12 +45,21 @@ def vendor_tables() -> list[Table]:
 FIXTURE_COPY_PREFIX = "simfix_"
 
 
+ROWID = "_rowid"  # a copy's column for the live row's rowid (SQLite; NULL elsewhere)
+
+
 def register_fixture_copies() -> None:
     """Declare a copy table for every table reset restores (call once the vendor models are loaded)."""
+    changes.declare(Base.metadata)
     for live in [*_SHARED_TABLES, *vendor_tables()]:
         name = FIXTURE_COPY_PREFIX + live.name
         if name not in Base.metadata.tables:
-            Table(name, Base.metadata, *(Column(c.name, c.type) for c in live.columns))
+            Table(
+                name,
+                Base.metadata,
+                *(Column(c.name, c.type) for c in live.columns),
+                Column(ROWID, Integer, index=True),
+            )
 
 
 def _fixture_copies(shared: bool) -> list[tuple[Table, Table]]:
@@ -60,14 +70,33 @@ def _fixture_copies(shared: bool) -> list[tuple[Table, Table]]:
 def save_fixture_state(session: Session) -> None:
     """Keep the current state as the one reset returns to."""
     session.flush()
+    connection = session.connection()
     for live, copy in _fixture_copies(shared=True):
         session.execute(delete(copy))
-        session.execute(insert(copy).from_select([c.name for c in live.columns], select(live)))
+        names = [c.name for c in live.columns]
+        if connection.dialect.name == "sqlite":
+            columns = ", ".join(f'"{name}"' for name in names)
+            connection.exec_driver_sql(
+                f"INSERT INTO {copy.name} ({ROWID}, {columns}) SELECT rowid, {columns} FROM {live.name}"  # noqa: S608 - names come from the schema
+            )
+        else:
+            session.execute(insert(copy).from_select(names, select(live)))
+    changes.forget(connection)
 
 
 def restore_fixture_state(session: Session, tenant: str | None = None) -> None:
     """Back to the saved fixture state: everything, or one tenant's vendor rows."""
     session.flush()
+    if tenant is None and changes.restore(session.connection(), _fixture_copies(shared=False)):
+        # The vendor rows are back; the counters and the clock are a few rows: copied whole.
+        for table in _SHARED_TABLES:
+            session.execute(delete(table))
+        session.execute(delete(RateWindowRow))
+        for live, copy in _fixture_copies(shared=True)[: len(_SHARED_TABLES)]:
+            names = [c.name for c in live.columns]
+            session.execute(insert(live).from_select(names, select(*(copy.c[name] for name in names))))
+        session.expire_all()
+        return
     clear(session, tenant)
     for live, copy in _fixture_copies(shared=tenant is None):
         names = [c.name for c in live.columns]
