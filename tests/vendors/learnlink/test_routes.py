@@ -6,9 +6,11 @@ import base64
 from typing import Any
 
 import pytest
+from sqlalchemy import delete, update
 
 from simulator.core import clock
 from simulator.testing.harness import InProcessSimulator
+from simulator.vendors.learnlink.models import LearnlinkCredential, LearnlinkToken
 
 ACME, GLOBEX = "eu-west-2_AcmeDemo01", "eu-west-2_GlobexDemo1"
 CONDUCT = "64b000000000000000f00001"  # acme: "Code of conduct" to All staff, 30 days, assigned 45 days ago
@@ -91,6 +93,39 @@ def test_tokens_expire_after_an_hour_of_simulated_time(lms_sim: InProcessSimulat
     assert get(lms_sim, f"/rest/v1/assignments/{CONDUCT}", headers=headers).status_code == 200
     lms_sim.advance(seconds=1)
     assert_error(get(lms_sim, f"/rest/v1/assignments/{CONDUCT}", headers=headers), 401)
+
+
+def test_a_remembered_secret_is_forgotten_when_it_changes(lms_sim: InProcessSimulator) -> None:
+    path = f"/rest/v1/assignments/{CONDUCT}"
+    assert get(lms_sim, path).status_code == 200  # found, and remembered by the process
+    with lms_sim.session() as session:
+        session.execute(
+            update(LearnlinkCredential).where(LearnlinkCredential.secret == "acme-secret").values(secret="rotated")
+        )
+    assert_error(get(lms_sim, path), 401)
+    assert get(lms_sim, path, headers=basic(secret="rotated")).status_code == 200
+
+
+def test_a_remembered_secret_loses_a_scope_taken_from_it(lms_sim: InProcessSimulator) -> None:
+    assert get(lms_sim, "/rest/v1/users").status_code == 200
+    with lms_sim.session() as session:
+        session.execute(
+            update(LearnlinkCredential)
+            .where(LearnlinkCredential.secret == "acme-secret")
+            .values(scopes=["api/webhooks"])
+        )
+    assert_error(get(lms_sim, "/rest/v1/users"), 403)
+
+
+def test_a_remembered_token_is_refused_once_revoked(lms_sim: InProcessSimulator) -> None:
+    headers, other = token(lms_sim), token(lms_sim)
+    path = f"/rest/v1/assignments/{CONDUCT}"
+    assert get(lms_sim, path, headers=headers).status_code == 200  # remembered
+    revoked = headers["Authorization"].removeprefix("Bearer ")
+    with lms_sim.session() as session:
+        session.execute(delete(LearnlinkToken).where(LearnlinkToken.token == revoked))
+    assert_error(get(lms_sim, path, headers=headers), 401)
+    assert get(lms_sim, path, headers=other).status_code == 200
 
 
 def test_scopes(lms_sim: InProcessSimulator) -> None:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from simulator.core import ids
 from simulator.core.errors import ApiError
+from simulator.core.store import Store
 from simulator.vendors.learnlink import states
 from simulator.vendors.learnlink.backend import assignments, completions, directory, enrolments
 from simulator.vendors.learnlink.models import (
@@ -322,15 +324,14 @@ def test_one_400_day_step_equals_400_one_day_steps(session: Session, t0: dt.date
 
 @pytest.fixture
 def statements(session: Session) -> Iterator[list[str]]:
+    """Every SQL statement the database runs, as it runs it (values filled in): ORM queries
+    and statements run on the driver's cursor alike."""
     seen: list[str] = []
-    engine = session.get_bind()
-
-    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
+    driver = session.connection().connection.driver_connection
+    assert isinstance(driver, sqlite3.Connection)
+    driver.set_trace_callback(seen.append)
     yield seen
-    event.remove(engine, "before_cursor_execute", record)
+    driver.set_trace_callback(None)
 
 
 def test_catch_up_with_nothing_due_is_one_indexed_query(world: World, statements: list[str]) -> None:
@@ -339,14 +340,21 @@ def test_catch_up_with_nothing_due_is_one_indexed_query(world: World, statements
     statements.clear()
     enrolments.catch_up(world.session, world.tenant, world.now + DAY)
     assert len(statements) == 1
-    plan = (
-        world.session.connection()
-        .exec_driver_sql(
-            "EXPLAIN QUERY PLAN " + statements[0], (world.tenant, (world.now + DAY).replace(tzinfo=None).isoformat(" "))
-        )
-        .all()
-    )
+    plan = world.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statements[0]).all()
     assert any("ix_learnlink_enrolments_due" in str(row) for row in plan), plan
+
+
+def test_catch_up_with_nothing_due_makes_no_orm_session(world: World) -> None:
+    world.assign(completion_period=30)
+    world.session.flush()
+    store = Store(world.session.connection(), sessions=sessionmaker())
+    enrolments.catch_up(store, world.tenant, world.now + DAY)
+    assert not store.has_session
+    # With work due it does the work (through the ORM).
+    enrolments.catch_up(store, world.tenant, world.now + 31 * DAY)
+    assert store.has_session
+    assert world.session.scalars(select(LearnlinkEnrolment.status)).all() == ["overdue"] * len(world.users)
+    store.close()
 
 
 def test_tenants_do_not_see_each_other(session: Session, t0: dt.datetime) -> None:

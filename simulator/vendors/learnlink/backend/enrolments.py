@@ -12,12 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from simulator.core import ids
 from simulator.core.errors import ApiError
-from simulator.core.store import Store, as_store
+from simulator.core.store import Statement, Store, as_store
 from simulator.vendors.learnlink import delivery, states, wire
 from simulator.vendors.learnlink.backend.outbox import Outbox
 from simulator.vendors.learnlink.models import (
@@ -88,11 +88,25 @@ def advance(
         transition(session, outbox, row, next_status, at, history_sink=history_sink)
 
 
+# Is anything due? One indexed probe, run before every request: the ORM only when it finds work.
+_ANY_DUE = Statement(
+    select(LearnlinkEnrolment.id)
+    .where(LearnlinkEnrolment.tenant == bindparam("tenant"), LearnlinkEnrolment.next_transition_at <= bindparam("now"))
+    .limit(1)
+)
+
+
 def catch_up(source: Store | Session, tenant: str, now: dt.datetime) -> None:
-    """Bring every due enrolment of `tenant` up to `now` (called before every request)."""
-    session = as_store(source).session
-    delivery.drain(session)
-    catch_up_count(session, tenant, now)
+    """Bring every due enrolment of `tenant` up to `now` (called before every request).
+
+    With nothing due this is one indexed statement and no ORM session, so a read stays a
+    read; with work due it writes (a read transaction then becomes a write, see the pipeline).
+    """
+    store = as_store(source)
+    delivery.drain(store)
+    if _ANY_DUE.first(store, {"tenant": tenant, "now": now}) is None:
+        return
+    catch_up_count(store.session, tenant, now)
 
 
 def catch_up_count(session: Session, tenant: str, now: dt.datetime) -> int:
