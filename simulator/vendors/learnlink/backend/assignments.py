@@ -6,11 +6,12 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from simulator.core import ids
 from simulator.core.errors import ApiError
+from simulator.core.store import Statement, Store
 from simulator.vendors.learnlink import states, wire
 from simulator.vendors.learnlink.backend import enrolments
 from simulator.vendors.learnlink.backend.outbox import Outbox
@@ -22,6 +23,7 @@ from simulator.vendors.learnlink.models import (
     LearnlinkEnrolment,
     LearnlinkMembership,
 )
+from simulator.vendors.learnlink.values import ASSIGNMENT_COLUMNS, AssignmentValues
 
 ASSIGNMENT_IDS = "learnlink.assignment"
 DEFAULT_COMPLETION_PERIOD = 30  # days (docs: create assignment)
@@ -35,6 +37,18 @@ class AssignmentChanges:
     recurrence_given: bool = False  # `recurrence: null` switches recurrence off
     alternative_content_ids: Sequence[str] | None = None
     hide_alternative_content: bool | None = None
+
+
+_ONE = Statement(select(*ASSIGNMENT_COLUMNS).where(LearnlinkAssignment.id == bindparam("assignment_id")))
+
+
+def find(source: Store | Session, tenant: str, assignment_id: str) -> AssignmentValues:
+    """A live assignment of `tenant`, as plain values (no ORM object, no session)."""
+    found = _ONE.first(source, {"assignment_id": assignment_id})
+    row = AssignmentValues._make(found) if found is not None else None
+    if row is None or row.tenant != tenant or row.is_deleted:
+        raise ApiError(404, "Assignment not found")
+    return row
 
 
 def get(session: Session, tenant: str, assignment_id: str) -> LearnlinkAssignment:
