@@ -35,13 +35,13 @@ from simulator.core.store import Store
 from simulator.vendors.learnlink import receivers
 from simulator.vendors.learnlink.backend.webhooks import SIGNATURE_HEADER, signature
 from simulator.vendors.learnlink.receivers import ReceiverPolicy
+from simulator.vendors.learnlink.values import SubscriptionValues
 
 if TYPE_CHECKING:
     import httpx
 from simulator.vendors.learnlink.models import (
     LearnlinkWebhookAttempt,
     LearnlinkWebhookDelivery,
-    LearnlinkWebhookSubscription,
 )
 
 OUTBOX_KEY = "learnlink.outbox"
@@ -240,9 +240,9 @@ def worker_for(engine: Engine) -> DeliveryWorker:
         return worker
 
 
-def enqueue(session: Session, delivery: LearnlinkWebhookDelivery, subscription: LearnlinkWebhookSubscription) -> None:
+def enqueue(session: Session, delivery: LearnlinkWebhookDelivery, subscription: SubscriptionValues) -> None:
     """Send `delivery` once the session's transaction commits (and only if it survived)."""
-    pending: list[tuple[LearnlinkWebhookDelivery, LearnlinkWebhookSubscription]] | None = session.info.get(OUTBOX_KEY)
+    pending: list[tuple[LearnlinkWebhookDelivery, SubscriptionValues]] | None = session.info.get(OUTBOX_KEY)
     if pending is None:
         pending = session.info[OUTBOX_KEY] = []
     if not session.info.get(LISTENING_KEY):

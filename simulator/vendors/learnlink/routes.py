@@ -113,7 +113,7 @@ def list_enrolments(ctx: RequestContext) -> Reply:
 
 
 def _assignment_reply(ctx: RequestContext, row: Any, status: int = 200) -> Reply:
-    return Reply(status, wire.assignment(row, assignments.alternatives(ctx.session, [row.id])[row.id]))
+    return Reply(status, wire.assignment(row, assignments.alternative_ids(ctx.store, row.id)))
 
 
 @operations("listAssignments")
@@ -133,7 +133,7 @@ def list_assignments(ctx: RequestContext) -> Reply:
 
 @operations("getAssignment")
 def get_assignment(ctx: RequestContext) -> Reply:
-    return _assignment_reply(ctx, assignments.get(ctx.session, ctx.tenant, ctx.path_params["assignmentId"]))
+    return _assignment_reply(ctx, assignments.find(ctx.store, ctx.tenant, ctx.path_params["assignmentId"]))
 
 
 @operations("createAssignment")
@@ -165,7 +165,7 @@ def update_assignment(ctx: RequestContext) -> Reply:
         hide_alternative_content=body.get("hideAlternativeContent"),
     )
     row = assignments.update(
-        ctx.session, ctx.tenant, ctx.now(), ctx.path_params["assignmentId"], body["audienceId"], changes
+        ctx.store, ctx.tenant, ctx.now(), ctx.path_params["assignmentId"], body["audienceId"], changes
     )
     return _assignment_reply(ctx, row)
 

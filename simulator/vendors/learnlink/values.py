@@ -11,7 +11,12 @@ from typing import Any, NamedTuple
 
 from sqlalchemy.orm import InstrumentedAttribute
 
-from simulator.vendors.learnlink.models import LearnlinkAssignment, LearnlinkEnrolment, LearnlinkEnrolmentEvent
+from simulator.vendors.learnlink.models import (
+    LearnlinkAssignment,
+    LearnlinkEnrolment,
+    LearnlinkEnrolmentEvent,
+    LearnlinkWebhookSubscription,
+)
 
 
 class EnrolmentValues(NamedTuple):
@@ -53,6 +58,16 @@ class AssignmentValues(NamedTuple):
     updated_at: dt.datetime
 
 
+class SubscriptionValues(NamedTuple):
+    """An active webhook subscription, as the outbox needs it."""
+
+    id: str
+    kind: str
+    target_url: str
+    secret: str
+    events: list[str]
+
+
 def _columns(model: type, names: tuple[str, ...]) -> tuple[InstrumentedAttribute[Any], ...]:
     return tuple(getattr(model, name) for name in names)
 
@@ -61,3 +76,4 @@ def _columns(model: type, names: tuple[str, ...]) -> tuple[InstrumentedAttribute
 ENROLMENT_COLUMNS = _columns(LearnlinkEnrolment, EnrolmentValues._fields)
 EVENT_COLUMNS = _columns(LearnlinkEnrolmentEvent, EventValues._fields)
 ASSIGNMENT_COLUMNS = _columns(LearnlinkAssignment, AssignmentValues._fields)
+SUBSCRIPTION_COLUMNS = _columns(LearnlinkWebhookSubscription, SubscriptionValues._fields)

@@ -272,6 +272,19 @@ def test_changing_the_completion_period_moves_due_dates(world: World) -> None:
     assert world.enrolment(aid).status == states.OVERDUE
 
 
+def test_an_update_of_the_assignments_own_fields_is_seen_by_the_model_the_session_holds(world: World) -> None:
+    aid = world.assign(completion_period=5)
+    held = assignments.get(world.session, world.tenant, aid)
+    assert held.recurrence is None and held.hide_alternative_content is False
+    world.advance(DAY)
+    changes = assignments.AssignmentChanges(recurrence=90, recurrence_given=True, hide_alternative_content=True)
+    updated = assignments.update(world.session, world.tenant, world.now, aid, world.audience, changes)
+    assert (updated.recurrence, updated.hide_alternative_content, updated.updated_at) == (90, True, world.now)
+    assert (held.recurrence, held.hide_alternative_content, held.updated_at) == (90, True, world.now)
+    # A recurrence set later applies from the next completion: the enrolment itself is unchanged.
+    assert world.enrolment(aid).status == states.OPEN
+
+
 def test_reading_twice_adds_nothing(world: World) -> None:
     aid = world.assign(completion_period=3)
     world.advance(10 * DAY)
