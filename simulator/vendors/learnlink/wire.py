@@ -19,6 +19,10 @@ from simulator.vendors.learnlink.values import AssignmentValues, EnrolmentValues
 
 
 def iso(value: dt.datetime | None) -> str | None:
+    """`clock.iso` with milliseconds. Values read from the database are UTC already: rendered
+    without a conversion (a list renders hundreds of them)."""
+    if value is not None and value.tzinfo is dt.UTC:
+        return value.isoformat(timespec="milliseconds")[:-6] + "Z"  # drop "+00:00"
     return clock.iso(value, millis=True)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from simulator.core import ids
 from simulator.core.errors import ApiError
 from simulator.core.store import Store
-from simulator.vendors.learnlink import states
+from simulator.vendors.learnlink import states, wire
 from simulator.vendors.learnlink.backend import assignments, completions, directory, enrolments
 from simulator.vendors.learnlink.models import (
     LearnlinkAudience,
@@ -401,3 +401,18 @@ def test_duplicate_assignment_is_a_conflict(world: World) -> None:
     with pytest.raises(ApiError) as info:
         world.assign(content=0)
     assert info.value.status == 409
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 2, 9, 0, 5, 123456, tzinfo=dt.UTC),
+        dt.datetime(999, 1, 1, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 2, 10, 0, 5, 999999, tzinfo=dt.timezone(dt.timedelta(hours=1))),
+    ],
+)
+def test_wire_instants_are_utc_with_milliseconds_however_they_arrive(value: dt.datetime) -> None:
+    expected = value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+    assert wire.iso(value) == expected
+    assert wire.iso(None) is None
