@@ -158,6 +158,7 @@ def test_a_tenant_never_sees_the_others_data(lms_sim: InProcessSimulator) -> Non
 # --- enrolments ---------------------------------------------------------------------
 
 
+@pytest.mark.both_databases
 def test_get_enrolment_matches_the_list(lms_sim: InProcessSimulator) -> None:
     rows = get(lms_sim, f"/rest/v1/assignments/{CONDUCT}/enrolments").json()
     assert isinstance(rows, list) and len(rows) == 24
@@ -168,8 +169,19 @@ def test_get_enrolment_matches_the_list(lms_sim: InProcessSimulator) -> None:
         "availableDate", "dueDate", "lastCompletedAt", "history", "updatedAt",
     ]  # fmt: skip
     assert one["history"][0]["previousStatus"] == "unassigned"
-    assert_error(get(lms_sim, f"/rest/v1/assignments/{SALES}/enrolments/{rows[0]['id']}"), 404)
     assert_error(get(lms_sim, f"/rest/v1/assignments/{CONDUCT}/enrolments/not-an-object-id"), 422)
+    # Which one is missing: the enrolment (of another assignment), or the assignment itself.
+    elsewhere = get(lms_sim, f"/rest/v1/assignments/{SALES}/enrolments/{rows[0]['id']}")
+    assert_error(elsewhere, 404)
+    assert elsewhere.json()["message"] == "Enrolment not found"
+    unknown = get(lms_sim, f"/rest/v1/assignments/{'0' * 24}/enrolments/{rows[0]['id']}")
+    assert_error(unknown, 404)
+    assert unknown.json()["message"] == "Assignment not found"
+    other_tenant = get(
+        lms_sim, f"/rest/v1/assignments/{CONDUCT}/enrolments/{rows[0]['id']}", headers=basic(GLOBEX, "globex-secret")
+    )
+    assert_error(other_tenant, 404)
+    assert other_tenant.json()["message"] == "Assignment not found"
 
 
 @pytest.mark.both_databases
@@ -241,10 +253,25 @@ def test_assignment_lifecycle(lms_sim: InProcessSimulator) -> None:
         lms_sim, "PATCH", f"/rest/v1/assignments/{a['id']}", {"audienceId": JOINERS, "completionPeriod": 9}
     )
     assert_error(wrong_audience, 409)  # the assignment exists: another audience is not a 404
+    lms_sim.advance(seconds=60)
+    flags = {"audienceId": ALL_STAFF, "hideAlternativeContent": True, "recurrence": 180}
+    flagged = send(lms_sim, "PATCH", f"/rest/v1/assignments/{a['id']}", flags)
+    assert flagged.status_code == 200
+    assert flagged.json() == {
+        **patched.json(),
+        "hideAlternativeContent": True,
+        "recurrence": 180,
+        "updatedAt": flagged.json()["updatedAt"],
+    }
+    assert flagged.json()["updatedAt"] > patched.json()["updatedAt"]
+    assert get(lms_sim, f"/rest/v1/assignments/{a['id']}").json() == flagged.json()
+    assert_error(send(lms_sim, "PATCH", f"/rest/v1/assignments/{'0' * 24}", flags), 404)
+    enrolment_id = enrolled[0]["id"]
     deleted = send(lms_sim, "DELETE", f"/rest/v1/assignments/{a['id']}", {"audienceId": ALL_STAFF})
     assert deleted.status_code == 204 and deleted.content == b""
     assert_error(get(lms_sim, f"/rest/v1/assignments/{a['id']}"), 404)
     assert_error(get(lms_sim, f"/rest/v1/assignments/{a['id']}/enrolments"), 404)
+    assert_error(get(lms_sim, f"/rest/v1/assignments/{a['id']}/enrolments/{enrolment_id}"), 404)
     assert_error(send(lms_sim, "DELETE", f"/rest/v1/assignments/{a['id']}"), 404)
 
 

@@ -243,6 +243,8 @@ def update(
     moves_enrolments = changes.completion_period not in (None, current.completion_period)
     if changes.content_id is not None or changes.alternative_content_ids is not None or moves_enrolments:
         return values_of(_update_with_enrolments(store.session, tenant, now, assignment_id, changes))
+    # Every refusal (404, 409) came before this point: the UPDATE runs on the request's
+    # connection, where nothing after it can be refused.
     hide = changes.hide_alternative_content
     row = current._replace(
         hide_alternative_content=current.hide_alternative_content if hide is None else hide,
