@@ -75,7 +75,7 @@ from simulator.vendors.learnlink.auth import authenticate
 from simulator.vendors.learnlink.backend.enrolments import catch_up
 from simulator.vendors.learnlink.errors import render_error, validation_error
 from simulator.vendors.learnlink.fixtures import load_tenant
-from simulator.vendors.learnlink.models import LearnlinkCredential
+from simulator.vendors.learnlink.models import LearnlinkCredential, LearnlinkToken
 from simulator.vendors.learnlink.routes import operations
 
 
@@ -119,4 +119,6 @@ VENDOR = VendorPlugin(
     dashboard=dashboard.HOOKS,
     close=delivery.stop_for,
     extra={"discard_pending_work": delivery.discard_pending},
+    # Basic secrets and issued tokens are remembered per process until one of these changes.
+    credential_tables=frozenset({LearnlinkCredential.__tablename__, LearnlinkToken.__tablename__}),
 )

@@ -8,10 +8,10 @@ from sqlalchemy.orm import Session
 from simulator.core import browse
 from simulator.core.browse import DashboardHooks, EnrollmentDetail, EnrollmentQuery, EnrollmentSummary, StatusInfo
 from simulator.vendors.learnlink import states, wire
+from simulator.vendors.learnlink.backend import enrolments
 from simulator.vendors.learnlink.models import (
     LearnlinkContent,
     LearnlinkEnrolment,
-    LearnlinkEnrolmentEvent,
     LearnlinkUser,
 )
 
@@ -63,12 +63,7 @@ def get_enrollment(session: Session, tenant: str, enrollment_id: str) -> Enrollm
     if found is None:
         return None
     row = found[0]
-    events = session.scalars(
-        select(LearnlinkEnrolmentEvent)
-        .where(LearnlinkEnrolmentEvent.enrolment_id == row.id)
-        .order_by(LearnlinkEnrolmentEvent.id)
-    )
-    history = [wire.history_entry(event) for event in events]
+    history = [wire.history_entry(event) for event in enrolments.history(session, [row.id])[row.id]]
     return EnrollmentDetail(
         summary=_summary(*found),
         fields=list(wire.enrolment(row).items()),

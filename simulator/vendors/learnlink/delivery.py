@@ -31,16 +31,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from simulator.core import clock
+from simulator.core.store import Store
 from simulator.vendors.learnlink import receivers
 from simulator.vendors.learnlink.backend.webhooks import SIGNATURE_HEADER, signature
 from simulator.vendors.learnlink.receivers import ReceiverPolicy
+from simulator.vendors.learnlink.values import SubscriptionValues
 
 if TYPE_CHECKING:
     import httpx
 from simulator.vendors.learnlink.models import (
     LearnlinkWebhookAttempt,
     LearnlinkWebhookDelivery,
-    LearnlinkWebhookSubscription,
 )
 
 OUTBOX_KEY = "learnlink.outbox"
@@ -108,6 +109,11 @@ class DeliveryWorker:
     def abandon(self) -> None:
         self._stop.set()
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def has_mail(self) -> bool:
+        """Attempt results wait to be written (read without the lock: a result that arrives
+        just now is written by the next request instead)."""
+        return bool(self._mailbox)
 
     def drain(self, session: Session) -> int:
         """Write the attempts waiting in the mailbox (in-memory databases). Returns how many."""
@@ -210,14 +216,14 @@ _settings: weakref.WeakKeyDictionary[Engine, Any] = weakref.WeakKeyDictionary()
 _workers_lock = threading.Lock()
 
 
-def _engine(session: Session) -> Engine:
-    bind = session.get_bind()
+def _engine(source: Session | Store) -> Engine:
+    bind = source.get_bind() if isinstance(source, Session) else source.connection
     return bind if isinstance(bind, Engine) else bind.engine
 
 
-def remember_settings(session: Session, settings: Any) -> None:
+def remember_settings(source: Session | Store, settings: Any) -> None:
     """Note the instance's settings (retry options) for the worker of this database."""
-    engine = _engine(session)
+    engine = _engine(source)
     if _settings.get(engine) is not settings:
         with _workers_lock:
             _settings[engine] = settings
@@ -234,9 +240,9 @@ def worker_for(engine: Engine) -> DeliveryWorker:
         return worker
 
 
-def enqueue(session: Session, delivery: LearnlinkWebhookDelivery, subscription: LearnlinkWebhookSubscription) -> None:
+def enqueue(session: Session, delivery: LearnlinkWebhookDelivery, subscription: SubscriptionValues) -> None:
     """Send `delivery` once the session's transaction commits (and only if it survived)."""
-    pending: list[tuple[LearnlinkWebhookDelivery, LearnlinkWebhookSubscription]] | None = session.info.get(OUTBOX_KEY)
+    pending: list[tuple[LearnlinkWebhookDelivery, SubscriptionValues]] | None = session.info.get(OUTBOX_KEY)
     if pending is None:
         pending = session.info[OUTBOX_KEY] = []
     if not session.info.get(LISTENING_KEY):
@@ -264,10 +270,13 @@ def _after_rollback(session: Session) -> None:
         session.info.pop(OUTBOX_KEY, None)
 
 
-def drain(session: Session) -> int:
-    """Write attempt results kept in memory (in-memory databases) through `session`."""
-    worker = _workers.get(_engine(session))
-    return worker.drain(session) if worker is not None and worker.shared_connection else 0
+def drain(source: Session | Store) -> int:
+    """Write attempt results kept in memory (in-memory databases). Every request calls this:
+    with nothing waiting it costs a dictionary lookup, and makes no ORM session."""
+    worker = _workers.get(_engine(source))
+    if worker is None or not worker.shared_connection or not worker.has_mail():
+        return 0
+    return worker.drain(source if isinstance(source, Session) else source.session)
 
 
 def stop_for(engine: Engine) -> None:

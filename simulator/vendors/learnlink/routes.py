@@ -87,18 +87,17 @@ def get_token(ctx: RequestContext) -> Reply:
 
 @operations("getEnrolment")
 def get_enrolment(ctx: RequestContext) -> Reply:
-    assignment = assignments.get(ctx.session, ctx.tenant, ctx.path_params["assignmentId"])
-    row = enrolments.get(ctx.session, ctx.tenant, assignment.id, ctx.path_params["enrolmentId"])
-    return Reply(200, wire.enrolment(row, enrolments.history(ctx.session, [row.id])[row.id]))
+    row = enrolments.get(ctx.store, ctx.tenant, ctx.path_params["assignmentId"], ctx.path_params["enrolmentId"])
+    return Reply(200, wire.enrolment(row, enrolments.history(ctx.store, [row.id])[row.id]))
 
 
 @operations("listEnrolments")
 def list_enrolments(ctx: RequestContext) -> Reply:
-    assignment = assignments.get(ctx.session, ctx.tenant, ctx.path_params["assignmentId"])
+    assignment = assignments.find(ctx.store, ctx.tenant, ctx.path_params["assignmentId"])
     page, per_page = _paging(ctx)
     status = ctx.query.get("status")
     rows = enrolments.list_for_assignment(
-        ctx.session,
+        ctx.store,
         assignment.id,
         # The docs write statuses capitalised (`Overdue`); the API's values are lowercase.
         status=str(status).lower() if status is not None else None,
@@ -107,15 +106,14 @@ def list_enrolments(ctx: RequestContext) -> Reply:
         page=page,
         per_page=per_page,
     )
-    logs = enrolments.history(ctx.session, [r.id for r in rows])
-    return Reply(200, [wire.enrolment(r, logs[r.id]) for r in rows])
+    return Reply(200, [wire.enrolment(row, log) for row, log in rows])
 
 
 # --- assignments --------------------------------------------------------------------
 
 
 def _assignment_reply(ctx: RequestContext, row: Any, status: int = 200) -> Reply:
-    return Reply(status, wire.assignment(row, assignments.alternatives(ctx.session, [row.id])[row.id]))
+    return Reply(status, wire.assignment(row, assignments.alternative_ids(ctx.store, row.id)))
 
 
 @operations("listAssignments")
@@ -135,7 +133,7 @@ def list_assignments(ctx: RequestContext) -> Reply:
 
 @operations("getAssignment")
 def get_assignment(ctx: RequestContext) -> Reply:
-    return _assignment_reply(ctx, assignments.get(ctx.session, ctx.tenant, ctx.path_params["assignmentId"]))
+    return _assignment_reply(ctx, assignments.find(ctx.store, ctx.tenant, ctx.path_params["assignmentId"]))
 
 
 @operations("createAssignment")
@@ -167,7 +165,7 @@ def update_assignment(ctx: RequestContext) -> Reply:
         hide_alternative_content=body.get("hideAlternativeContent"),
     )
     row = assignments.update(
-        ctx.session, ctx.tenant, ctx.now(), ctx.path_params["assignmentId"], body["audienceId"], changes
+        ctx.store, ctx.tenant, ctx.now(), ctx.path_params["assignmentId"], body["audienceId"], changes
     )
     return _assignment_reply(ctx, row)
 

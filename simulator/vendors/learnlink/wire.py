@@ -13,16 +13,20 @@ from simulator.vendors.learnlink.models import (
     LearnlinkCompletion,
     LearnlinkContent,
     LearnlinkEnrolment,
-    LearnlinkEnrolmentEvent,
     LearnlinkUser,
 )
+from simulator.vendors.learnlink.values import AssignmentValues, EnrolmentValues, EventValues
 
 
 def iso(value: dt.datetime | None) -> str | None:
+    """`clock.iso` with milliseconds. Values read from the database are UTC already: rendered
+    without a conversion (a list renders hundreds of them)."""
+    if value is not None and value.tzinfo is dt.UTC:
+        return value.isoformat(timespec="milliseconds")[:-6] + "Z"  # drop "+00:00"
     return clock.iso(value, millis=True)
 
 
-def history_entry(event: LearnlinkEnrolmentEvent) -> dict[str, Any]:
+def history_entry(event: EventValues) -> dict[str, Any]:
     return {
         "type": event.type,
         "completionId": event.completion_id,
@@ -33,7 +37,9 @@ def history_entry(event: LearnlinkEnrolmentEvent) -> dict[str, Any]:
     }
 
 
-def enrolment(row: LearnlinkEnrolment, history: Sequence[LearnlinkEnrolmentEvent] | None = None) -> dict[str, Any]:
+def enrolment(
+    row: LearnlinkEnrolment | EnrolmentValues, history: Sequence[EventValues] | None = None
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": row.id,
         "userId": row.user_id,
@@ -51,7 +57,7 @@ def enrolment(row: LearnlinkEnrolment, history: Sequence[LearnlinkEnrolmentEvent
     return body
 
 
-def assignment(row: LearnlinkAssignment, alternative_content_ids: Sequence[str]) -> dict[str, Any]:
+def assignment(row: LearnlinkAssignment | AssignmentValues, alternative_content_ids: Sequence[str]) -> dict[str, Any]:
     return {
         "id": row.id,
         "audienceId": row.audience_id,

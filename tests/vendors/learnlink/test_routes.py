@@ -6,9 +6,11 @@ import base64
 from typing import Any
 
 import pytest
+from sqlalchemy import delete, update
 
 from simulator.core import clock
 from simulator.testing.harness import InProcessSimulator
+from simulator.vendors.learnlink.models import LearnlinkCredential, LearnlinkToken
 
 ACME, GLOBEX = "eu-west-2_AcmeDemo01", "eu-west-2_GlobexDemo1"
 CONDUCT = "64b000000000000000f00001"  # acme: "Code of conduct" to All staff, 30 days, assigned 45 days ago
@@ -93,6 +95,39 @@ def test_tokens_expire_after_an_hour_of_simulated_time(lms_sim: InProcessSimulat
     assert_error(get(lms_sim, f"/rest/v1/assignments/{CONDUCT}", headers=headers), 401)
 
 
+def test_a_remembered_secret_is_forgotten_when_it_changes(lms_sim: InProcessSimulator) -> None:
+    path = f"/rest/v1/assignments/{CONDUCT}"
+    assert get(lms_sim, path).status_code == 200  # found, and remembered by the process
+    with lms_sim.session() as session:
+        session.execute(
+            update(LearnlinkCredential).where(LearnlinkCredential.secret == "acme-secret").values(secret="rotated")
+        )
+    assert_error(get(lms_sim, path), 401)
+    assert get(lms_sim, path, headers=basic(secret="rotated")).status_code == 200
+
+
+def test_a_remembered_secret_loses_a_scope_taken_from_it(lms_sim: InProcessSimulator) -> None:
+    assert get(lms_sim, "/rest/v1/users").status_code == 200
+    with lms_sim.session() as session:
+        session.execute(
+            update(LearnlinkCredential)
+            .where(LearnlinkCredential.secret == "acme-secret")
+            .values(scopes=["api/webhooks"])
+        )
+    assert_error(get(lms_sim, "/rest/v1/users"), 403)
+
+
+def test_a_remembered_token_is_refused_once_revoked(lms_sim: InProcessSimulator) -> None:
+    headers, other = token(lms_sim), token(lms_sim)
+    path = f"/rest/v1/assignments/{CONDUCT}"
+    assert get(lms_sim, path, headers=headers).status_code == 200  # remembered
+    revoked = headers["Authorization"].removeprefix("Bearer ")
+    with lms_sim.session() as session:
+        session.execute(delete(LearnlinkToken).where(LearnlinkToken.token == revoked))
+    assert_error(get(lms_sim, path, headers=headers), 401)
+    assert get(lms_sim, path, headers=other).status_code == 200
+
+
 def test_scopes(lms_sim: InProcessSimulator) -> None:
     body = {"userId": ADA, "contentId": C_FIRE, "completedAt": "2026-01-01T00:00:00Z"}
     read, write, webhooks = token(lms_sim, "api/read"), token(lms_sim, "api/write"), token(lms_sim, "api/webhooks")
@@ -123,6 +158,7 @@ def test_a_tenant_never_sees_the_others_data(lms_sim: InProcessSimulator) -> Non
 # --- enrolments ---------------------------------------------------------------------
 
 
+@pytest.mark.both_databases
 def test_get_enrolment_matches_the_list(lms_sim: InProcessSimulator) -> None:
     rows = get(lms_sim, f"/rest/v1/assignments/{CONDUCT}/enrolments").json()
     assert isinstance(rows, list) and len(rows) == 24
@@ -133,8 +169,19 @@ def test_get_enrolment_matches_the_list(lms_sim: InProcessSimulator) -> None:
         "availableDate", "dueDate", "lastCompletedAt", "history", "updatedAt",
     ]  # fmt: skip
     assert one["history"][0]["previousStatus"] == "unassigned"
-    assert_error(get(lms_sim, f"/rest/v1/assignments/{SALES}/enrolments/{rows[0]['id']}"), 404)
     assert_error(get(lms_sim, f"/rest/v1/assignments/{CONDUCT}/enrolments/not-an-object-id"), 422)
+    # Which one is missing: the enrolment (of another assignment), or the assignment itself.
+    elsewhere = get(lms_sim, f"/rest/v1/assignments/{SALES}/enrolments/{rows[0]['id']}")
+    assert_error(elsewhere, 404)
+    assert elsewhere.json()["message"] == "Enrolment not found"
+    unknown = get(lms_sim, f"/rest/v1/assignments/{'0' * 24}/enrolments/{rows[0]['id']}")
+    assert_error(unknown, 404)
+    assert unknown.json()["message"] == "Assignment not found"
+    other_tenant = get(
+        lms_sim, f"/rest/v1/assignments/{CONDUCT}/enrolments/{rows[0]['id']}", headers=basic(GLOBEX, "globex-secret")
+    )
+    assert_error(other_tenant, 404)
+    assert other_tenant.json()["message"] == "Assignment not found"
 
 
 @pytest.mark.both_databases
@@ -206,10 +253,25 @@ def test_assignment_lifecycle(lms_sim: InProcessSimulator) -> None:
         lms_sim, "PATCH", f"/rest/v1/assignments/{a['id']}", {"audienceId": JOINERS, "completionPeriod": 9}
     )
     assert_error(wrong_audience, 409)  # the assignment exists: another audience is not a 404
+    lms_sim.advance(seconds=60)
+    flags = {"audienceId": ALL_STAFF, "hideAlternativeContent": True, "recurrence": 180}
+    flagged = send(lms_sim, "PATCH", f"/rest/v1/assignments/{a['id']}", flags)
+    assert flagged.status_code == 200
+    assert flagged.json() == {
+        **patched.json(),
+        "hideAlternativeContent": True,
+        "recurrence": 180,
+        "updatedAt": flagged.json()["updatedAt"],
+    }
+    assert flagged.json()["updatedAt"] > patched.json()["updatedAt"]
+    assert get(lms_sim, f"/rest/v1/assignments/{a['id']}").json() == flagged.json()
+    assert_error(send(lms_sim, "PATCH", f"/rest/v1/assignments/{'0' * 24}", flags), 404)
+    enrolment_id = enrolled[0]["id"]
     deleted = send(lms_sim, "DELETE", f"/rest/v1/assignments/{a['id']}", {"audienceId": ALL_STAFF})
     assert deleted.status_code == 204 and deleted.content == b""
     assert_error(get(lms_sim, f"/rest/v1/assignments/{a['id']}"), 404)
     assert_error(get(lms_sim, f"/rest/v1/assignments/{a['id']}/enrolments"), 404)
+    assert_error(get(lms_sim, f"/rest/v1/assignments/{a['id']}/enrolments/{enrolment_id}"), 404)
     assert_error(send(lms_sim, "DELETE", f"/rest/v1/assignments/{a['id']}"), 404)
 
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from simulator.core import ids
 from simulator.core.errors import ApiError
-from simulator.vendors.learnlink import states
+from simulator.core.store import Store
+from simulator.vendors.learnlink import states, wire
 from simulator.vendors.learnlink.backend import assignments, completions, directory, enrolments
 from simulator.vendors.learnlink.models import (
     LearnlinkAudience,
@@ -270,6 +272,19 @@ def test_changing_the_completion_period_moves_due_dates(world: World) -> None:
     assert world.enrolment(aid).status == states.OVERDUE
 
 
+def test_an_update_of_the_assignments_own_fields_is_seen_by_the_model_the_session_holds(world: World) -> None:
+    aid = world.assign(completion_period=5)
+    held = assignments.get(world.session, world.tenant, aid)
+    assert held.recurrence is None and held.hide_alternative_content is False
+    world.advance(DAY)
+    changes = assignments.AssignmentChanges(recurrence=90, recurrence_given=True, hide_alternative_content=True)
+    updated = assignments.update(world.session, world.tenant, world.now, aid, world.audience, changes)
+    assert (updated.recurrence, updated.hide_alternative_content, updated.updated_at) == (90, True, world.now)
+    assert (held.recurrence, held.hide_alternative_content, held.updated_at) == (90, True, world.now)
+    # A recurrence set later applies from the next completion: the enrolment itself is unchanged.
+    assert world.enrolment(aid).status == states.OPEN
+
+
 def test_reading_twice_adds_nothing(world: World) -> None:
     aid = world.assign(completion_period=3)
     world.advance(10 * DAY)
@@ -322,15 +337,14 @@ def test_one_400_day_step_equals_400_one_day_steps(session: Session, t0: dt.date
 
 @pytest.fixture
 def statements(session: Session) -> Iterator[list[str]]:
+    """Every SQL statement the database runs, as it runs it (values filled in): ORM queries
+    and statements run on the driver's cursor alike."""
     seen: list[str] = []
-    engine = session.get_bind()
-
-    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
+    driver = session.connection().connection.driver_connection
+    assert isinstance(driver, sqlite3.Connection)
+    driver.set_trace_callback(seen.append)
     yield seen
-    event.remove(engine, "before_cursor_execute", record)
+    driver.set_trace_callback(None)
 
 
 def test_catch_up_with_nothing_due_is_one_indexed_query(world: World, statements: list[str]) -> None:
@@ -339,14 +353,21 @@ def test_catch_up_with_nothing_due_is_one_indexed_query(world: World, statements
     statements.clear()
     enrolments.catch_up(world.session, world.tenant, world.now + DAY)
     assert len(statements) == 1
-    plan = (
-        world.session.connection()
-        .exec_driver_sql(
-            "EXPLAIN QUERY PLAN " + statements[0], (world.tenant, (world.now + DAY).replace(tzinfo=None).isoformat(" "))
-        )
-        .all()
-    )
+    plan = world.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statements[0]).all()
     assert any("ix_learnlink_enrolments_due" in str(row) for row in plan), plan
+
+
+def test_catch_up_with_nothing_due_makes_no_orm_session(world: World) -> None:
+    world.assign(completion_period=30)
+    world.session.flush()
+    store = Store(world.session.connection(), sessions=sessionmaker())
+    enrolments.catch_up(store, world.tenant, world.now + DAY)
+    assert not store.has_session
+    # With work due it does the work (through the ORM).
+    enrolments.catch_up(store, world.tenant, world.now + 31 * DAY)
+    assert store.has_session
+    assert world.session.scalars(select(LearnlinkEnrolment.status)).all() == ["overdue"] * len(world.users)
+    store.close()
 
 
 def test_tenants_do_not_see_each_other(session: Session, t0: dt.datetime) -> None:
@@ -380,3 +401,18 @@ def test_duplicate_assignment_is_a_conflict(world: World) -> None:
     with pytest.raises(ApiError) as info:
         world.assign(content=0)
     assert info.value.status == 409
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 2, 9, 0, 5, 123456, tzinfo=dt.UTC),
+        dt.datetime(999, 1, 1, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 2, 10, 0, 5, 999999, tzinfo=dt.timezone(dt.timedelta(hours=1))),
+    ],
+)
+def test_wire_instants_are_utc_with_milliseconds_however_they_arrive(value: dt.datetime) -> None:
+    expected = value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+    assert wire.iso(value) == expected
+    assert wire.iso(None) is None

@@ -19,7 +19,7 @@ import pytest
 from simulator.core.db import Base, Database
 from simulator.core.fixtures import FixtureContext
 from simulator.settings import Settings
-from simulator.vendors.learnlink import delivery
+from simulator.vendors.learnlink import delivery, wire
 from simulator.vendors.learnlink.backend import assignments, completions, directory, webhooks
 from simulator.vendors.learnlink.fixtures import load_tenant
 
@@ -189,6 +189,26 @@ def test_enrolment_events_follow_the_clock_and_roll_back_with_errors(
     assert events == ["enrolment.open", "enrolment.overdue"]
     overdue = next(json.loads(b) for _, b in receiver.received if json.loads(b)["event"] == "enrolment.overdue")
     assert overdue["timestamp"] == overdue["data"]["dueDate"]  # stamped when it happened, not when noticed
+
+
+def test_an_update_of_the_assignments_own_fields_is_announced_with_its_new_values(
+    webhook_db: Database, receiver: Receiver, t0: dt.datetime
+) -> None:
+    subscribe(webhook_db, receiver, t0, "assignment_subscription", ["assignment.updated"])
+    with webhook_db.transaction() as s:
+        aid = assignments.create(s, "acme", t0, audience_id=JOINERS, content_id=C_FIRE).id
+    later = t0 + dt.timedelta(hours=1)
+    changes = assignments.AssignmentChanges(hide_alternative_content=True, recurrence=90, recurrence_given=True)
+    with webhook_db.transaction() as s:
+        assignments.update(s, "acme", later, aid, JOINERS, changes)
+    wait_for(lambda: finished(webhook_db) and len(receiver.received) == 1)
+    payload = json.loads(receiver.received[0][1])
+    assert payload["event"] == "assignment.updated" and payload["tenantId"] == "eu-west-2_AcmeDemo01"
+    data = payload["data"]
+    assert (data["id"], data["hideAlternativeContent"], data["recurrence"]) == (aid, True, 90)
+    assert data["updatedAt"] == payload["timestamp"] == wire.iso(later)
+    with webhook_db.transaction() as s:
+        assert wire.assignment(assignments.find(s, "acme", aid), []) == data
 
 
 def test_deliveries_do_not_block_the_caller(webhook_db: Database, t0: dt.datetime) -> None:

@@ -6,11 +6,14 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from simulator.core import ids
 from simulator.core.errors import ApiError
+from simulator.core.store import Statement, Store, as_store
 from simulator.vendors.learnlink import states, wire
 from simulator.vendors.learnlink.backend import enrolments
 from simulator.vendors.learnlink.backend.outbox import Outbox
@@ -22,6 +25,7 @@ from simulator.vendors.learnlink.models import (
     LearnlinkEnrolment,
     LearnlinkMembership,
 )
+from simulator.vendors.learnlink.values import ASSIGNMENT_COLUMNS, AssignmentValues
 
 ASSIGNMENT_IDS = "learnlink.assignment"
 DEFAULT_COMPLETION_PERIOD = 30  # days (docs: create assignment)
@@ -35,6 +39,18 @@ class AssignmentChanges:
     recurrence_given: bool = False  # `recurrence: null` switches recurrence off
     alternative_content_ids: Sequence[str] | None = None
     hide_alternative_content: bool | None = None
+
+
+_ONE = Statement(select(*ASSIGNMENT_COLUMNS).where(LearnlinkAssignment.id == bindparam("assignment_id")))
+
+
+def find(source: Store | Session, tenant: str, assignment_id: str) -> AssignmentValues:
+    """A live assignment of `tenant`, as plain values (no ORM object, no session)."""
+    found = _ONE.first(source, {"assignment_id": assignment_id})
+    row = AssignmentValues._make(found) if found is not None else None
+    if row is None or row.tenant != tenant or row.is_deleted:
+        raise ApiError(404, "Assignment not found")
+    return row
 
 
 def get(session: Session, tenant: str, assignment_id: str) -> LearnlinkAssignment:
@@ -165,12 +181,12 @@ def create(
     )
     for user_id in members:
         enrolments.enrol(session, outbox, row, user_id, now)
-    outbox.emit("assignment.assigned", lambda: wire.assignment(row, alternatives(session, [row.id])[row.id]), now)
+    outbox.emit("assignment.assigned", lambda: wire.assignment(row, alternative_ids(session, row.id)), now)
     session.flush()
     return row
 
 
-def _check_audience(row: LearnlinkAssignment, audience_id: str | None) -> None:
+def _check_audience(row: LearnlinkAssignment | AssignmentValues, audience_id: str | None) -> None:
     # PATCH and DELETE name the audience the assignment belongs to. Naming another one
     # conflicts with the assignment (409); it is not a missing assignment: the assignment
     # exists, and a 404 would tell a client (and Schemathesis) that what it just created is gone.
@@ -188,11 +204,81 @@ def _pending(session: Session, assignment_id: str) -> list[LearnlinkEnrolment]:
     )
 
 
+# PATCH of the assignment's own fields (what most updates are): one UPDATE, no ORM.
+_UPDATE_OWN = Statement(
+    sql_update(LearnlinkAssignment)
+    .where(LearnlinkAssignment.id == bindparam("assignment_id"))
+    .values(
+        hide_alternative_content=bindparam("hide_alternative_content"),
+        recurrence=bindparam("recurrence"),
+        updated_at=bindparam("updated_at"),
+    )
+)
+_ALTERNATIVES = Statement(
+    select(LearnlinkAssignmentContent.content_id)
+    .where(
+        LearnlinkAssignmentContent.assignment_id == bindparam("assignment_id"),
+        LearnlinkAssignmentContent.is_primary.is_(False),
+    )
+    .order_by(LearnlinkAssignmentContent.position)
+)
+
+
+def alternative_ids(source: Store | Session, assignment_id: str) -> list[str]:
+    """The alternative contents of one assignment, in their given order."""
+    return [content_id for (content_id,) in _ALTERNATIVES.rows(source, {"assignment_id": assignment_id})]
+
+
 def update(
-    session: Session, tenant: str, now: dt.datetime, assignment_id: str, audience_id: str, changes: AssignmentChanges
+    source: Store | Session,
+    tenant: str,
+    now: dt.datetime,
+    assignment_id: str,
+    audience_id: str,
+    changes: AssignmentChanges,
+) -> AssignmentValues:
+    current = find(source, tenant, assignment_id)
+    _check_audience(current, audience_id)
+    store = as_store(source)
+    moves_enrolments = changes.completion_period not in (None, current.completion_period)
+    if changes.content_id is not None or changes.alternative_content_ids is not None or moves_enrolments:
+        return values_of(_update_with_enrolments(store.session, tenant, now, assignment_id, changes))
+    # Every refusal (404, 409) came before this point: the UPDATE runs on the request's
+    # connection, where nothing after it can be refused.
+    hide = changes.hide_alternative_content
+    row = current._replace(
+        hide_alternative_content=current.hide_alternative_content if hide is None else hide,
+        # A new recurrence takes effect at the next completion.
+        recurrence=changes.recurrence if changes.recurrence_given else current.recurrence,
+        updated_at=now,
+    )
+    _UPDATE_OWN.execute(
+        store,
+        {
+            "assignment_id": row.id,
+            "hide_alternative_content": row.hide_alternative_content,
+            "recurrence": row.recurrence,
+            "updated_at": now,
+        },
+    )
+    if store.has_session:
+        # A model of this assignment the session already holds would be stale now.
+        held = store.session.identity_map.get(identity_key(LearnlinkAssignment, row.id))
+        if held is not None:
+            store.session.expire(held)
+    Outbox(store, tenant).emit("assignment.updated", lambda: wire.assignment(row, alternative_ids(store, row.id)), now)
+    return row
+
+
+def values_of(row: LearnlinkAssignment) -> AssignmentValues:
+    return AssignmentValues._make(getattr(row, name) for name in AssignmentValues._fields)
+
+
+def _update_with_enrolments(
+    session: Session, tenant: str, now: dt.datetime, assignment_id: str, changes: AssignmentChanges
 ) -> LearnlinkAssignment:
+    """An update that changes the contents or the completion period: enrolments follow it."""
     row = get(session, tenant, assignment_id)
-    _check_audience(row, audience_id)
     new_alternatives = changes.alternative_content_ids
     if changes.content_id is not None or new_alternatives is not None:
         _require_contents(session, tenant, [changes.content_id or row.primary_content_id, *(new_alternatives or [])])
@@ -212,7 +298,7 @@ def update(
         row.completion_period = changes.completion_period
         _move_due_dates(session, outbox, row, now)
     row.updated_at = now
-    outbox.emit("assignment.updated", lambda: wire.assignment(row, alternatives(session, [row.id])[row.id]), now)
+    outbox.emit("assignment.updated", lambda: wire.assignment(row, alternative_ids(session, row.id)), now)
     session.flush()
     return row
 
@@ -245,7 +331,7 @@ def remove(
     ).all()
     enrolments.archive(session, outbox, live, now)
     row.is_deleted, row.is_active, row.deleted_at, row.updated_at = True, False, now, now
-    outbox.emit("assignment.removed", lambda: wire.assignment(row, alternatives(session, [row.id])[row.id]), now)
+    outbox.emit("assignment.removed", lambda: wire.assignment(row, alternative_ids(session, row.id)), now)
     session.flush()
     return row
 

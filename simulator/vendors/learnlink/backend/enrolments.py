@@ -10,14 +10,17 @@ looked, so one 400-day step and 400 one-day steps write the same history.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Select, and_, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from simulator.core import ids
 from simulator.core.errors import ApiError
-from simulator.core.store import Store, as_store
+from simulator.core.store import Statement, Store, as_store
 from simulator.vendors.learnlink import delivery, states, wire
 from simulator.vendors.learnlink.backend.outbox import Outbox
 from simulator.vendors.learnlink.models import (
@@ -25,6 +28,7 @@ from simulator.vendors.learnlink.models import (
     LearnlinkEnrolment,
     LearnlinkEnrolmentEvent,
 )
+from simulator.vendors.learnlink.values import ENROLMENT_COLUMNS, EVENT_COLUMNS, EnrolmentValues, EventValues
 
 ENROLMENT_IDS = "learnlink.enrolment"
 
@@ -88,11 +92,25 @@ def advance(
         transition(session, outbox, row, next_status, at, history_sink=history_sink)
 
 
+# Is anything due? One indexed probe, run before every request: the ORM only when it finds work.
+_ANY_DUE = Statement(
+    select(LearnlinkEnrolment.id)
+    .where(LearnlinkEnrolment.tenant == bindparam("tenant"), LearnlinkEnrolment.next_transition_at <= bindparam("now"))
+    .limit(1)
+)
+
+
 def catch_up(source: Store | Session, tenant: str, now: dt.datetime) -> None:
-    """Bring every due enrolment of `tenant` up to `now` (called before every request)."""
-    session = as_store(source).session
-    delivery.drain(session)
-    catch_up_count(session, tenant, now)
+    """Bring every due enrolment of `tenant` up to `now` (called before every request).
+
+    With nothing due this is one indexed statement and no ORM session, so a read stays a
+    read; with work due it writes (a read transaction then becomes a write, see the pipeline).
+    """
+    store = as_store(source)
+    delivery.drain(store)
+    if _ANY_DUE.first(store, {"tenant": tenant, "now": now}) is None:
+        return
+    catch_up_count(store.session, tenant, now)
 
 
 def catch_up_count(session: Session, tenant: str, now: dt.datetime) -> int:
@@ -192,30 +210,73 @@ def complete(
         advance(session, outbox, row, now)
 
 
-def history(session: Session, enrolment_ids: Sequence[str]) -> dict[str, list[LearnlinkEnrolmentEvent]]:
-    """The event logs of several enrolments, oldest entry first (one query)."""
-    out: dict[str, list[LearnlinkEnrolmentEvent]] = {i: [] for i in enrolment_ids}
-    if not enrolment_ids:
-        return out
-    events = session.scalars(
-        select(LearnlinkEnrolmentEvent)
-        .where(LearnlinkEnrolmentEvent.enrolment_id.in_(enrolment_ids))
-        .order_by(LearnlinkEnrolmentEvent.enrolment_id, LearnlinkEnrolmentEvent.id)
-    )
-    for event in events:
-        out[event.enrolment_id].append(event)
-    return out
+# The reads of the API (every GET of an enrolment): compiled once, rows as plain values.
+A, E, EV = LearnlinkAssignment, LearnlinkEnrolment, LearnlinkEnrolmentEvent
+
+# The assignment, and the enrolment when it is that assignment's and the tenant's: one
+# statement tells "no such assignment" from "no such enrolment".
+_ONE = Statement(
+    select(A.tenant, A.is_deleted, *ENROLMENT_COLUMNS)
+    .select_from(A)
+    .outerjoin(E, and_(E.id == bindparam("enrolment_id"), E.assignment_id == A.id, E.tenant == bindparam("tenant")))
+    .where(A.id == bindparam("assignment_id"))
+)
+_HISTORY = Statement(select(*EVENT_COLUMNS).where(EV.enrolment_id == bindparam("enrolment_id")).order_by(EV.id))
 
 
-def get(session: Session, tenant: str, assignment_id: str, enrolment_id: str) -> LearnlinkEnrolment:
-    row = session.get(LearnlinkEnrolment, enrolment_id)
-    if row is None or row.tenant != tenant or row.assignment_id != assignment_id:
+def history(source: Store | Session, enrolment_ids: Sequence[str]) -> dict[str, list[EventValues]]:
+    """The event logs of enrolments, oldest entry first."""
+    return {i: [EventValues._make(r) for r in _HISTORY.rows(source, {"enrolment_id": i})] for i in enrolment_ids}
+
+
+def get(source: Store | Session, tenant: str, assignment_id: str, enrolment_id: str) -> EnrolmentValues:
+    """An enrolment of a live assignment of `tenant` (404 naming whichever is missing)."""
+    found = _ONE.first(source, {"assignment_id": assignment_id, "enrolment_id": enrolment_id, "tenant": tenant})
+    if found is None or found[0] != tenant or found[1]:
+        raise ApiError(404, "Assignment not found")
+    if found[2] is None:
         raise ApiError(404, "Enrolment not found")
-    return row
+    return EnrolmentValues._make(found[2:])
+
+
+@dataclass(frozen=True)
+class _ListStatements:
+    page: Statement
+    history: Statement  # the event logs of the page's enrolments, by enrolment then entry
+
+
+def _list_statements(status: bool, updated_from: bool, updated_to: bool) -> _ListStatements:
+    """One page of an assignment's enrolments under the filters given, and their logs: two
+    statements per page however long it is (the logs select the same page as a subquery)."""
+    conditions = [E.assignment_id == bindparam("assignment_id")]
+    if status:
+        conditions.append(E.status == bindparam("status"))
+    if updated_from:
+        conditions.append(E.updated_at >= bindparam("updated_from"))
+    if updated_to:
+        conditions.append(E.updated_at <= bindparam("updated_to"))
+
+    def page(*columns: Any) -> Select[Any]:
+        return (
+            select(*columns)
+            .where(*conditions)
+            .order_by(E.updated_at, E.id)
+            .limit(bindparam("limit"))
+            .offset(bindparam("offset"))
+        )
+
+    logs = (
+        select(EV.enrolment_id, *EVENT_COLUMNS).where(EV.enrolment_id.in_(page(E.id))).order_by(EV.enrolment_id, EV.id)
+    )
+    return _ListStatements(Statement(page(*ENROLMENT_COLUMNS)), Statement(logs))
+
+
+# Built once for every combination of filters.
+_LISTS = {key: _list_statements(*key) for key in itertools.product((False, True), repeat=3)}
 
 
 def list_for_assignment(
-    session: Session,
+    source: Store | Session,
     assignment_id: str,
     *,
     status: str | None,
@@ -223,16 +284,22 @@ def list_for_assignment(
     updated_to: dt.datetime | None,
     page: int,
     per_page: int,
-) -> list[LearnlinkEnrolment]:
-    query = select(LearnlinkEnrolment).where(LearnlinkEnrolment.assignment_id == assignment_id)
-    if status is not None:
-        query = query.where(LearnlinkEnrolment.status == status)
-    if updated_from is not None:
-        query = query.where(LearnlinkEnrolment.updated_at >= updated_from)
-    if updated_to is not None:
-        query = query.where(LearnlinkEnrolment.updated_at <= updated_to)
-    query = query.order_by(LearnlinkEnrolment.updated_at, LearnlinkEnrolment.id)
-    return list(session.scalars(query.offset((page - 1) * per_page).limit(per_page)))
+) -> list[tuple[EnrolmentValues, list[EventValues]]]:
+    """A page of an assignment's enrolments (oldest update first), each with its event log."""
+    statements = _LISTS[(status is not None, updated_from is not None, updated_to is not None)]
+    params = {
+        "assignment_id": assignment_id,
+        "status": status,
+        "updated_from": updated_from,
+        "updated_to": updated_to,
+        "limit": per_page,
+        "offset": (page - 1) * per_page,
+    }
+    rows = [EnrolmentValues._make(r) for r in statements.page.rows(source, params)]
+    logs: dict[str, list[EventValues]] = {row.id: [] for row in rows}
+    for entry in statements.history.rows(source, params):
+        logs[entry[0]].append(EventValues._make(entry[1:]))
+    return [(row, logs[row.id]) for row in rows]
 
 
 def count_by_status(session: Session, tenant: str) -> dict[str, int]:

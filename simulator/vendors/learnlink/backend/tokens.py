@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from simulator.core import ids
 from simulator.core.errors import ApiError
-from simulator.core.store import Statement
+from simulator.core.store import Statement, Store
 from simulator.vendors.learnlink.models import LearnlinkCredential, LearnlinkToken
 
 TOKEN_LIFETIME_SECONDS = 3600  # docs: tokens last one hour
@@ -80,21 +80,24 @@ _TOKEN = Statement(
 )
 
 
-def basic_caller(session: Session, tenant_id: str, secret: str) -> tuple[str, list[str]] | None:
+Source = Store | Session
+
+
+def basic_caller(source: Source, tenant_id: str, secret: str) -> tuple[str, frozenset[str]] | None:
     """(tenant, scopes) of the credential of `tenant_id` whose secret is `secret` (constant time)."""
     found = None
-    for tenant, stored, scopes in _SECRETS.rows(session, {"tenant_id": tenant_id}):
+    for tenant, stored, scopes in _SECRETS.rows(source, {"tenant_id": tenant_id}):
         if same_secret(stored, secret):
-            found = (tenant, list(scopes))
+            found = (tenant, frozenset(scopes))
     return found
 
 
-def bearer_caller(session: Session, token: str) -> tuple[str, str, list[str], dt.datetime] | None:
+def bearer_caller(source: Source, token: str) -> tuple[str, str, frozenset[str], dt.datetime] | None:
     """(tenant, Tenant ID, scopes, expiry) of an issued token."""
     if len(token) > 128:
         return None
-    found = _TOKEN.rows(session, {"token": token})
+    found = _TOKEN.rows(source, {"token": token})
     if not found:
         return None
     tenant, tenant_id, scopes, expires_at = found[0]
-    return tenant, tenant_id, scopes.split(), expires_at
+    return tenant, tenant_id, frozenset(scopes.split()), expires_at
