@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
-from simulator.vendors.docebo.backend import text_match
 from simulator.vendors.docebo.models import DoceboCourse, DoceboUser
+from simulator.vendors.docebo.reads import text_match
 
 T = TypeVar("T", DoceboCourse, DoceboUser)
 

@@ -1,0 +1,189 @@
+"""Docebo's reads: a course, a user, one enrollment, a page of enrollments (one tenant).
+
+Every read is a `Statement` (compiled once, run on the request's connection) rendered
+straight from its row by `wire`: a GET never makes an ORM session. Which of a course, a
+user and their enrollment is missing picks the 404, from one statement.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Integer, Select, String, and_, bindparam, false, func, or_, select
+from sqlalchemy.orm import Session
+
+from simulator.core.store import Source, Statement
+from simulator.vendors.docebo import wire
+from simulator.vendors.docebo.errors import not_found
+from simulator.vendors.docebo.models import DoceboCourse, DoceboEnrollment, DoceboUser
+
+
+def require_course(session: Session, tenant: str, course_id: int) -> DoceboCourse:
+    course = session.get(DoceboCourse, (tenant, course_id))
+    if course is None:
+        raise not_found(f"Course {course_id} not found")
+    return course
+
+
+def require_user(session: Session, tenant: str, user_id: int) -> DoceboUser:
+    user = session.get(DoceboUser, (tenant, user_id))
+    if user is None:
+        raise not_found(f"User {user_id} not found")
+    return user
+
+
+def _course_user_enrollment(columns: Sequence[Any]) -> Statement:
+    """The course (by key), the user (by key) and their enrollment, in one statement: which of
+    the three is missing picks the 404. Selects the user's id, a non-null column of the
+    enrollment, then `columns`."""
+    return Statement(
+        select(DoceboUser.id, DoceboEnrollment.status, *columns)
+        .select_from(DoceboCourse)
+        .outerjoin(DoceboUser, and_(DoceboUser.tenant == DoceboCourse.tenant, DoceboUser.id == bindparam("user_id")))
+        .outerjoin(
+            DoceboEnrollment,
+            and_(
+                DoceboEnrollment.tenant == DoceboCourse.tenant,
+                DoceboEnrollment.course_id == DoceboCourse.id,
+                DoceboEnrollment.user_id == DoceboUser.id,
+            ),
+        )
+        .where(DoceboCourse.tenant == bindparam("tenant"), DoceboCourse.id == bindparam("course_id"))
+    )
+
+
+_RECORD = _course_user_enrollment(wire.RECORD_COLUMNS)
+_PAIR = _course_user_enrollment(())
+
+
+def _pair_row(statement: Statement, store: Source, tenant: str, course_id: int, user_id: int) -> tuple[Any, ...]:
+    """The row of a known course and user (404 for an unknown one); its second value is None
+    when the user is not enrolled in the course."""
+    found = statement.first(store, {"tenant": tenant, "course_id": course_id, "user_id": user_id})
+    if found is None:
+        raise not_found(f"Course {course_id} not found")
+    if found[0] is None:
+        raise not_found(f"User {user_id} not found")
+    return found
+
+
+def enrolled(store: Source, tenant: str, course_id: int, user_id: int) -> bool:
+    return _pair_row(_PAIR, store, tenant, course_id, user_id)[1] is not None
+
+
+def enrollment_record(store: Source, tenant: str, course_id: int, user_id: int) -> tuple[Any, ...]:
+    """One enrollment as `wire.RECORD_COLUMNS`; 404 for an unknown course, user or pair."""
+    found = _pair_row(_RECORD, store, tenant, course_id, user_id)
+    if found[1] is None:
+        raise not_found(f"User {user_id} is not enrolled in course {course_id}")
+    return found[2:]
+
+
+@dataclass(frozen=True)
+class EnrollmentFilter:
+    user_ids: Sequence[int] = ()
+    course_ids: Sequence[int] = ()
+    statuses: Sequence[int] = ()
+    types: Sequence[str] = ()
+    search: str | None = None
+
+
+def like_pattern(text: str) -> str | None:
+    """A LIKE pattern matching `text` literally (wildcards escaped with a backslash); None for
+    a text with a NUL, which SQLite's LIKE would read as the end of the pattern (matching
+    everything): no stored name contains one, so it matches nothing."""
+    if "\x00" in text:
+        return None
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def text_match(columns: Sequence[Any], text: str) -> ColumnElement[bool]:
+    """Columns containing `text` literally (see `like_pattern`)."""
+    pattern = like_pattern(text)
+    if pattern is None:
+        return false()
+    # ILIKE: case-insensitive (ASCII) on both databases, as SQLite's LIKE is; PostgreSQL's LIKE is not.
+    return or_(*(column.ilike(pattern, escape="\\") for column in columns))
+
+
+# A list's statements depend on how many values each filter has (each value its own
+# parameter) and on whether it searches: one pair of statements per shape, compiled once.
+ListShape = tuple[
+    int, int, int, int, bool | None
+]  # users, courses, statuses, types, search (None: no search; False: matches nothing)
+_SEARCHED = (DoceboCourse.name, DoceboCourse.code)
+
+
+def _list_shape(flt: EnrollmentFilter, pattern: str | None) -> ListShape:
+    search = None if not flt.search else pattern is not None
+    return len(flt.user_ids), len(flt.course_ids), len(flt.statuses), len(flt.types), search
+
+
+def _list_params(flt: EnrollmentFilter, tenant: str, pattern: str | None) -> dict[str, Any]:
+    params: dict[str, Any] = {"tenant": tenant, "pattern": pattern}
+    for prefix, values in (("u", flt.user_ids), ("c", flt.course_ids), ("s", flt.statuses), ("t", flt.types)):
+        params.update({f"{prefix}{i}": value for i, value in enumerate(values)})
+    return params
+
+
+def _one_of(column: Any, prefix: str, count: int) -> ColumnElement[bool]:
+    found: ColumnElement[bool] = column.in_([bindparam(f"{prefix}{i}") for i in range(count)])
+    return found
+
+
+@functools.lru_cache(maxsize=256)
+def _list_statements(shape: ListShape) -> tuple[Statement, Statement]:
+    """The page (`wire.ITEM_COLUMNS`, by course id then user id) and the count of one shape."""
+    users, courses, statuses, types, search = shape
+    conditions: list[ColumnElement[bool]] = [DoceboEnrollment.tenant == bindparam("tenant")]
+    if users:
+        conditions.append(_one_of(DoceboEnrollment.user_id, "u", users))
+    if courses:
+        conditions.append(_one_of(DoceboEnrollment.course_id, "c", courses))
+    if statuses:
+        conditions.append(_one_of(DoceboEnrollment.status, "s", statuses))
+    if types:
+        conditions.append(_one_of(DoceboCourse.type, "t", types))
+    if search is False:
+        conditions.append(false())
+    elif search:
+        pattern = bindparam("pattern", type_=String())
+        conditions.append(or_(*(column.ilike(pattern, escape="\\") for column in _SEARCHED)))
+
+    def joined(*columns: Any) -> Select[Any]:
+        user_key = and_(DoceboUser.tenant == DoceboEnrollment.tenant, DoceboUser.id == DoceboEnrollment.user_id)
+        return (
+            select(*columns)
+            .select_from(DoceboEnrollment)
+            .join(
+                DoceboCourse,
+                and_(DoceboCourse.tenant == DoceboEnrollment.tenant, DoceboCourse.id == DoceboEnrollment.course_id),
+            )
+            .join(DoceboUser, user_key)
+            .where(*conditions)
+        )
+
+    page = (
+        joined(*wire.ITEM_COLUMNS)
+        .order_by(DoceboEnrollment.course_id, DoceboEnrollment.user_id)
+        .limit(bindparam("limit", type_=Integer()))
+        .offset(bindparam("offset", type_=Integer()))
+    )
+    return Statement(page), Statement(joined(func.count()))
+
+
+def list_enrollments(
+    store: Source, tenant: str, flt: EnrollmentFilter, *, page: int, page_size: int
+) -> tuple[list[tuple[Any, ...]], int]:
+    """One page of enrollments (rows of `wire.ITEM_COLUMNS`, ordered by course id, then user
+    id) and the total count."""
+    pattern = like_pattern(flt.search) if flt.search else None
+    page_of, count_of = _list_statements(_list_shape(flt, pattern))
+    params = _list_params(flt, tenant, pattern)
+    total = count_of.scalar(store, params) or 0
+    rows = page_of.rows(store, {**params, "limit": page_size, "offset": (page - 1) * page_size})
+    return rows, int(total)
