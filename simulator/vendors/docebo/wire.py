@@ -49,14 +49,12 @@ def _bad_date(field: str, value: Any) -> ApiError:
 
 
 def date(value: dt.datetime | None) -> str | None:
+    """A Docebo date, `YYYY-MM-DD HH:MM:SS` in UTC: the head of the ISO form (the year always
+    four digits, as the statements' `reads.wire_date` gives it)."""
     if value is None:
         return None
     if value.tzinfo is not UTC:
         value = value.astimezone(UTC)
-    if value.year < 1000:  # strftime does not pad such years: keep its form
-        return value.strftime(DATE_FORMAT)
-    # `YYYY-MM-DD HH:MM:SS` is the head of the ISO form; a list renders hundreds of dates,
-    # and this is several times quicker than strftime.
     return value.isoformat(" ")[:19]
 
 
@@ -85,7 +83,8 @@ def slug(name: str) -> str:
 
 
 # Handlers render straight from a statement's row: these are the columns, in the order the
-# renderers below unpack them (`backend` selects them; the dashboard passes ORM objects).
+# renderers below unpack them. A statement selects dates already formatted (strings) and
+# flags as stored (0/1 on SQLite); the dashboard passes ORM objects (`_values`).
 E, C, U = DoceboEnrollment, DoceboCourse, DoceboUser
 ITEM_COLUMNS = (
     C.id,
@@ -130,8 +129,9 @@ RECORD_COLUMNS = (
 
 
 def _values(columns: Sequence[Any], objects: Mapping[type, Any]) -> tuple[Any, ...]:
-    """The row a statement of `columns` would give, read from ORM objects (by their class)."""
-    return tuple(getattr(objects[column.class_], column.key) for column in columns)
+    """The row a statement of `columns` gives, read from ORM objects (by their class)."""
+    values = (getattr(objects[column.class_], column.key) for column in columns)
+    return tuple(date(value) if isinstance(value, dt.datetime) else value for value in values)
 
 
 def enrollment_item_row(row: Sequence[Any]) -> dict[str, Any]:
@@ -164,12 +164,12 @@ def enrollment_item_row(row: Sequence[Any]) -> dict[str, Any]:
         "type": course_type,
         "status": states.STATUS_NAMES[status],
         "level": states.LEVEL_NAMES[level],
-        "waiting": waiting,
+        "waiting": bool(waiting),
         "score": score,
-        "enroll_date_of_enrollment": date(date_inscr),
-        "enroll_begin_date": date(date_begin),
-        "enroll_end_date": date(date_end),
-        "course_complete_date": date(date_complete),
+        "enroll_date_of_enrollment": date_inscr,
+        "enroll_begin_date": date_begin,
+        "enroll_end_date": date_end,
+        "course_complete_date": date_complete,
         "duration": duration,
         "lang_code": lang_code,
         "slug_name": slug(name),
@@ -213,16 +213,16 @@ def enrollment_record_row(row: Sequence[Any]) -> dict[str, Any]:
         "type": states.COURSE_TYPE_CODES[course_type],
         "status": status,
         "level": level,
-        "waiting": waiting,
+        "waiting": bool(waiting),
         "score": score,
         "initial_score": initial_score,
-        "absent": absent,
-        "enroll_date_of_enrollment": date(date_inscr),
-        "enroll_begin_date": date(date_begin),
-        "enroll_end_date": date(date_end),
-        "date_first_access": date(date_first_access),
-        "date_last_access": date(date_last_access),
-        "course_complete_date": date(date_complete),
+        "absent": bool(absent),
+        "enroll_date_of_enrollment": date_inscr,
+        "enroll_begin_date": date_begin,
+        "enroll_end_date": date_end,
+        "date_first_access": date_first_access,
+        "date_last_access": date_last_access,
+        "course_complete_date": date_complete,
         "lang_code": lang_code,
         "enrollment_fields": [{"id": key, "value": value} for key, value in sorted(fields.items())],
     }
