@@ -27,7 +27,6 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
 from simulator.core.db import UtcDateTime
@@ -37,18 +36,35 @@ from simulator.vendors.docebo.errors import not_found
 from simulator.vendors.docebo.models import DoceboCourse, DoceboEnrollment, DoceboUser
 
 
-def require_course(session: Session, tenant: str, course_id: int) -> DoceboCourse:
-    course = session.get(DoceboCourse, (tenant, course_id))
-    if course is None:
+def columns_of(model: Any, row: type[tuple[Any, ...]]) -> list[Any]:
+    """The model's columns named by a row type's fields, in its order (`wire.CourseRow`...)."""
+    return [getattr(model, name) for name in row._fields]  # type: ignore[attr-defined]
+
+
+_COURSE = Statement(
+    select(*columns_of(DoceboCourse, wire.CourseRow)).where(
+        DoceboCourse.tenant == bindparam("tenant"), DoceboCourse.id == bindparam("id")
+    )
+)
+_USER = Statement(
+    select(*columns_of(DoceboUser, wire.UserRow)).where(
+        DoceboUser.tenant == bindparam("tenant"), DoceboUser.id == bindparam("id")
+    )
+)
+
+
+def require_course(store: Source, tenant: str, course_id: int) -> wire.CourseRow:
+    found = _COURSE.first(store, {"tenant": tenant, "id": course_id})
+    if found is None:
         raise not_found(f"Course {course_id} not found")
-    return course
+    return wire.CourseRow(*found)
 
 
-def require_user(session: Session, tenant: str, user_id: int) -> DoceboUser:
-    user = session.get(DoceboUser, (tenant, user_id))
-    if user is None:
+def require_user(store: Source, tenant: str, user_id: int) -> wire.UserRow:
+    found = _USER.first(store, {"tenant": tenant, "id": user_id})
+    if found is None:
         raise not_found(f"User {user_id} not found")
-    return user
+    return wire.UserRow(*found)
 
 
 def _course_user_enrollment(columns: Sequence[Any]) -> Statement:
@@ -148,26 +164,42 @@ def like_pattern(text: str) -> str | None:
     return f"%{escaped}%"
 
 
-def text_match(columns: Sequence[Any], text: str) -> ColumnElement[bool]:
-    """Columns containing `text` literally (see `like_pattern`)."""
-    pattern = like_pattern(text)
-    if pattern is None:
-        return false()
-    # ILIKE: case-insensitive (ASCII) on both databases, as SQLite's LIKE is; PostgreSQL's LIKE is not.
-    return or_(*(column.ilike(pattern, escape="\\") for column in columns))
-
-
 _ITEM = [_as_wire(column) for column in wire.ITEM_COLUMNS]
+Search = bool | None  # no search (None), one that matches nothing (False), a pattern (True)
+
+
+def search_of(text: str | None) -> tuple[Search, str | None]:
+    """What a list's search text makes of its statement, and the `pattern` parameter."""
+    if not text:
+        return None, None
+    pattern = like_pattern(text)
+    return pattern is not None, pattern
+
+
+def searched(search: Search, columns: Sequence[Any]) -> list[ColumnElement[bool]]:
+    """The condition of a search (see `search_of`) on `columns`, as a parameter `pattern`."""
+    if search is None:
+        return []
+    if not search:
+        return [false()]
+    pattern = bindparam("pattern", type_=String())
+    # ILIKE: case-insensitive (ASCII) on both databases, as SQLite's LIKE is; PostgreSQL's LIKE is not.
+    return [or_(*(column.ilike(pattern, escape="\\") for column in columns))]
+
+
+PAGE = bindparam("limit", type_=Integer()), bindparam("offset", type_=Integer())
+
+
+def page_params(page: int, page_size: int) -> dict[str, int]:
+    return {"limit": page_size, "offset": (page - 1) * page_size}
+
+
 # A list's statements depend on how many values each filter has (each value its own
-# parameter) and on whether it searches: one pair of statements per shape, compiled once.
-ListShape = tuple[
-    int, int, int, int, bool | None
-]  # users, courses, statuses, types, search (None: no search; False: matches nothing)
-_SEARCHED = (DoceboCourse.name, DoceboCourse.code)
+# parameter) and on its search: one pair of statements per shape, compiled once.
+ListShape = tuple[int, int, int, int, Search]  # users, courses, statuses, types, search
 
 
-def _list_shape(flt: EnrollmentFilter, pattern: str | None) -> ListShape:
-    search = None if not flt.search else pattern is not None
+def _list_shape(flt: EnrollmentFilter, search: Search) -> ListShape:
     return len(flt.user_ids), len(flt.course_ids), len(flt.statuses), len(flt.types), search
 
 
@@ -178,49 +210,39 @@ def _list_params(flt: EnrollmentFilter, tenant: str, pattern: str | None) -> dic
     return params
 
 
-def _one_of(column: Any, prefix: str, count: int) -> ColumnElement[bool]:
+def one_of(column: Any, prefix: str, count: int) -> list[ColumnElement[bool]]:
+    """`column IN (...)` of `count` parameters named `<prefix>0`, `<prefix>1`...; none for 0."""
+    if not count:
+        return []
     found: ColumnElement[bool] = column.in_([bindparam(f"{prefix}{i}") for i in range(count)])
-    return found
+    return [found]
 
 
 @functools.lru_cache(maxsize=256)
 def _list_statements(shape: ListShape) -> tuple[Statement, Statement]:
     """The page (`wire.ITEM_COLUMNS`, by course id then user id) and the count of one shape."""
     users, courses, statuses, types, search = shape
-    conditions: list[ColumnElement[bool]] = [DoceboEnrollment.tenant == bindparam("tenant")]
-    if users:
-        conditions.append(_one_of(DoceboEnrollment.user_id, "u", users))
-    if courses:
-        conditions.append(_one_of(DoceboEnrollment.course_id, "c", courses))
-    if statuses:
-        conditions.append(_one_of(DoceboEnrollment.status, "s", statuses))
-    if types:
-        conditions.append(_one_of(DoceboCourse.type, "t", types))
-    if search is False:
-        conditions.append(false())
-    elif search:
-        pattern = bindparam("pattern", type_=String())
-        conditions.append(or_(*(column.ilike(pattern, escape="\\") for column in _SEARCHED)))
+    conditions = [
+        DoceboEnrollment.tenant == bindparam("tenant"),
+        *one_of(DoceboEnrollment.user_id, "u", users),
+        *one_of(DoceboEnrollment.course_id, "c", courses),
+        *one_of(DoceboEnrollment.status, "s", statuses),
+        *one_of(DoceboCourse.type, "t", types),
+        *searched(search, (DoceboCourse.name, DoceboCourse.code)),
+    ]
+    course_key = and_(DoceboCourse.tenant == DoceboEnrollment.tenant, DoceboCourse.id == DoceboEnrollment.course_id)
+    user_key = and_(DoceboUser.tenant == DoceboEnrollment.tenant, DoceboUser.id == DoceboEnrollment.user_id)
 
     def joined(*columns: Any) -> Select[Any]:
-        user_key = and_(DoceboUser.tenant == DoceboEnrollment.tenant, DoceboUser.id == DoceboEnrollment.user_id)
         return (
             select(*columns)
             .select_from(DoceboEnrollment)
-            .join(
-                DoceboCourse,
-                and_(DoceboCourse.tenant == DoceboEnrollment.tenant, DoceboCourse.id == DoceboEnrollment.course_id),
-            )
+            .join(DoceboCourse, course_key)
             .join(DoceboUser, user_key)
             .where(*conditions)
         )
 
-    page = (
-        joined(*_ITEM)
-        .order_by(DoceboEnrollment.course_id, DoceboEnrollment.user_id)
-        .limit(bindparam("limit", type_=Integer()))
-        .offset(bindparam("offset", type_=Integer()))
-    )
+    page = joined(*_ITEM).order_by(DoceboEnrollment.course_id, DoceboEnrollment.user_id).limit(PAGE[0]).offset(PAGE[1])
     return Statement(page), Statement(joined(func.count()))
 
 
@@ -229,9 +251,9 @@ def list_enrollments(
 ) -> tuple[list[tuple[Any, ...]], int]:
     """One page of enrollments (rows of `wire.ITEM_COLUMNS`, ordered by course id, then user
     id) and the total count."""
-    pattern = like_pattern(flt.search) if flt.search else None
-    page_of, count_of = _list_statements(_list_shape(flt, pattern))
+    search, pattern = search_of(flt.search)
+    page_of, count_of = _list_statements(_list_shape(flt, search))
     params = _list_params(flt, tenant, pattern)
     total = count_of.scalar(store, params) or 0
-    rows = page_of.rows(store, {**params, "limit": page_size, "offset": (page - 1) * page_size})
+    rows = page_of.rows(store, {**params, **page_params(page, page_size)})
     return rows, int(total)

@@ -17,7 +17,6 @@ from simulator.core.vendor import OperationTable
 from simulator.vendors.docebo import backend, directory, reads, states, tokens, wire
 from simulator.vendors.docebo.auth import learner_id
 from simulator.vendors.docebo.errors import VERSION_HEADERS, bad_request, not_found_path
-from simulator.vendors.docebo.models import DoceboCourse
 
 operations = OperationTable()
 
@@ -296,9 +295,7 @@ def _search_text(ctx: RequestContext) -> str | None:
 @operations("listUsers")
 def list_users(ctx: RequestContext) -> Reply:
     page, page_size = _page_args(ctx)
-    users, total = directory.list_users(
-        ctx.session, ctx.tenant, search=_search_text(ctx), page=page, page_size=page_size
-    )
+    users, total = directory.list_users(ctx.store, ctx.tenant, search=_search_text(ctx), page=page, page_size=page_size)
     return _reply(wire.page([wire.user_item(u) for u in users], count=total, page_number=page, page_size=page_size))
 
 
@@ -307,12 +304,12 @@ def get_session(ctx: RequestContext) -> Reply:
     user_id = ctx.principal.extra.get("user_id") if ctx.principal else None
     if not isinstance(user_id, int):
         raise ApiError(404, "This access token belongs to no user (client_credentials grant)")
-    return _reply(wire.wrap(wire.session(reads.require_user(ctx.session, ctx.tenant, user_id))))
+    return _reply(wire.wrap(wire.session(reads.require_user(ctx.store, ctx.tenant, user_id))))
 
 
 @operations("getUser")
 def get_user(ctx: RequestContext) -> Reply:
-    user = reads.require_user(ctx.session, ctx.tenant, _path_id(ctx, "user_id"))
+    user = reads.require_user(ctx.store, ctx.tenant, _path_id(ctx, "user_id"))
     return _reply(wire.wrap({"user_data": wire.user_item(user)}))
 
 
@@ -326,18 +323,18 @@ def list_learn_courses(ctx: RequestContext) -> Reply:
     return _course_page(ctx, wire.learn_course_item)
 
 
-def _course_page(ctx: RequestContext, item: Callable[[DoceboCourse], dict[str, Any]]) -> Reply:
+def _course_page(ctx: RequestContext, item: Callable[[wire.CourseRow], dict[str, Any]]) -> Reply:
     """One page of the tenant's courses, searched and filtered by type, each rendered by `item`
     (the course catalogue and the learner's catalogue show the same courses in two shapes)."""
     page, page_size = _page_args(ctx)
     types = [str(t) for t in _query_list(ctx, "type")]
     courses, total = directory.list_courses(
-        ctx.session, ctx.tenant, search=_search_text(ctx), types=types, page=page, page_size=page_size
+        ctx.store, ctx.tenant, search=_search_text(ctx), types=types, page=page, page_size=page_size
     )
     return _reply(wire.page([item(c) for c in courses], count=total, page_number=page, page_size=page_size))
 
 
 @operations("getCourse")
 def get_course(ctx: RequestContext) -> Reply:
-    course = reads.require_course(ctx.session, ctx.tenant, _path_id(ctx, "course_id"))
+    course = reads.require_course(ctx.store, ctx.tenant, _path_id(ctx, "course_id"))
     return _reply(wire.wrap(wire.course_item(course)))

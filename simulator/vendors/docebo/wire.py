@@ -14,7 +14,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 from simulator.core.db import UTC
 from simulator.core.errors import ApiError
@@ -232,7 +232,33 @@ def enrollment_record(enrollment: DoceboEnrollment, course: DoceboCourse) -> dic
     return enrollment_record_row(_values(RECORD_COLUMNS, {E: enrollment, C: course}))
 
 
-def course_item(course: DoceboCourse) -> dict[str, Any]:
+class CourseRow(NamedTuple):
+    """A course as the reads select it (`reads.COURSE`): the fields `course_item` renders."""
+
+    id: int
+    code: str
+    name: str
+    description: str
+    type: str
+    lang_code: str
+    duration: int
+    created_at: dt.datetime
+
+
+class UserRow(NamedTuple):
+    """A user as the reads select it (`reads.USER`): the fields `user_item` and `session` render."""
+
+    id: int
+    username: str
+    firstname: str
+    lastname: str
+    email: str
+    role: str
+    active: bool
+    created_at: dt.datetime
+
+
+def course_item(course: CourseRow) -> dict[str, Any]:
     return {
         "id_course": course.id,
         "name": course.name,
@@ -246,12 +272,12 @@ def course_item(course: DoceboCourse) -> dict[str, Any]:
     }
 
 
-def learn_course_item(course: DoceboCourse) -> dict[str, Any]:
+def learn_course_item(course: CourseRow) -> dict[str, Any]:
     """An entry of `GET /learn/v1/courses` (the SDK's LearnCourseIndexItems adds `selling`)."""
     return {**course_item(course), "selling": False}
 
 
-def session(user: DoceboUser) -> dict[str, Any]:
+def session(user: UserRow) -> dict[str, Any]:
     """`GET /manage/v1/user/session`, with the keys third-party clients read."""
     return {
         "id": user.id,
@@ -265,7 +291,7 @@ def session(user: DoceboUser) -> dict[str, Any]:
     }
 
 
-def user_item(user: DoceboUser) -> dict[str, Any]:
+def user_item(user: UserRow) -> dict[str, Any]:
     # Docebo's user endpoints render ids and flags as strings.
     return {
         "user_id": str(user.id),

@@ -25,11 +25,15 @@ def _no_session(**_: Any) -> Session:
         ("listEnrollments", {"query": {"page_size": 100}}),
         ("listEnrollments", {"query": {"id_user": [12301, 12302], "status": ["completed"], "search": "safe"}}),
         ("listEnrollments", {"query": {"course_id": [101], "type": ["elearning"], "page": 2, "page_size": 1}}),
+        ("getSession", {}),
+        ("getUser", {"path_params": {"user_id": 12301}}),
+        ("getCourse", {"path_params": {"course_id": 101}}),
+        ("listUsers", {"query": {"search_text": "rossi", "page_size": 5}}),
+        ("listCourses", {"query": {"type": ["elearning", "webinar"]}}),
+        ("listLearnCourses", {"query": {"search_text": "safety"}}),
     ],
 )
-def test_enrollment_reads_make_no_orm_session(
-    session: Session, call: Any, operation_id: str, kwargs: dict[str, Any]
-) -> None:
+def test_reads_make_no_orm_session(session: Session, call: Any, operation_id: str, kwargs: dict[str, Any]) -> None:
     token = call.token()
     session.flush()
     store = Store(session.connection(), sessions=_no_session)  # the same transaction, no ORM
