@@ -68,7 +68,7 @@ from simulator.vendors.docebo.auth import (
 )
 from simulator.vendors.docebo.errors import render_error, validation_error
 from simulator.vendors.docebo.fixtures import load_tenant
-from simulator.vendors.docebo.models import DoceboClient, DoceboUser
+from simulator.vendors.docebo.models import DoceboClient, DoceboToken, DoceboUser
 from simulator.vendors.docebo.routes import operations
 
 
@@ -107,6 +107,9 @@ VENDOR = VendorPlugin(
     load_tenant=load_tenant,
     credentials=credentials,
     secret_operations=frozenset({"requestToken"}),
+    # An access token's answer is its row and its user's name and level: remembered per
+    # process until one of these tables changes (a token issued or spent, a user edited).
+    credential_tables=frozenset({DoceboToken.__tablename__, DoceboUser.__tablename__}),
     extra={"rate_limit_profiles": sorted(RATE_LIMIT_PROFILES), "set_rate_limit_profile": set_rate_limit_profile},
     clone_rules=CloneRules(credential_fields=frozenset({"client_id", "client_secret"})),
     generate=generate.generate,

@@ -22,7 +22,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from simulator.core import clock, ratelimit
+from simulator.core import ratelimit
 from simulator.core.context import Principal, RequestContext
 from simulator.core.errors import ApiError
 from simulator.core.models import MetaRow
@@ -58,7 +58,7 @@ _PROFILE = Statement(select(MetaRow.value).where(MetaRow.key == RATE_LIMIT_META_
 
 
 def rate_limit_profile(ctx: RequestContext) -> str:
-    found = _PROFILE.rows(ctx.session, {})
+    found = _PROFILE.rows(ctx.store, {})
     if found and isinstance(found[0][0], str):
         return found[0][0]
     return str(ctx.settings.option("docebo", "rate_limit", "off"))
@@ -75,7 +75,7 @@ def enforce_rate_limit(ctx: RequestContext) -> None:
         return
     calls, window = limits
     state = ratelimit.fixed_window(
-        ctx.rate_windows, f"docebo:{_client_ip(ctx)}", limit=calls, window_seconds=window, now=clock.now(ctx.session)
+        ctx.rate_windows, f"docebo:{_client_ip(ctx)}", limit=calls, window_seconds=window, now=ctx.now()
     )
     if not state.allowed:
         raise ApiError(
@@ -98,11 +98,12 @@ def authenticate(ctx: RequestContext, op: Operation) -> Principal | None:
     token = _bearer(ctx)
     if token is None:
         raise invalid_token("The access token is missing")
-    found = tokens.access_principal(ctx.session, token)
+    found = tokens.access_row(ctx, token)
     if found is None:
         raise invalid_token("The access token provided is invalid")
-    principal, expires_at = found
-    if expires_at <= clock.now(ctx.session, principal.tenant):
+    principal = tokens.principal_of(found)
+    ctx.authenticate_as(principal)  # expiry is on the token's tenant clock
+    if found[4] <= ctx.now():
         raise invalid_token("The access token provided has expired")
     if principal.extra["role"] == LEARNER_ROLE and op.operation_id not in LEARNER_OPERATIONS:
         raise ApiError(403, "You do not have permission to perform this action")

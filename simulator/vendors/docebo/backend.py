@@ -13,6 +13,7 @@ enrolled (enroll).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,10 +24,9 @@ from sqlalchemy import (
     bindparam,
     case,
     delete,
-    false,
     func,
     insert,
-    or_,
+    null,
     select,
     update,
 )
@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from simulator.core.db import UtcDateTime
 from simulator.core.errors import ApiError
+from simulator.core.store import Source, Statement
 from simulator.vendors.docebo import states
 from simulator.vendors.docebo.errors import (
     MAX_USERS_PER_CALL,
@@ -41,6 +42,7 @@ from simulator.vendors.docebo.errors import (
     too_many_users,
 )
 from simulator.vendors.docebo.models import DoceboCourse, DoceboEnrollment, DoceboUser
+from simulator.vendors.docebo.reads import enrolled
 
 Pair = tuple[int, int]  # (course_id, user_id)
 
@@ -182,42 +184,65 @@ def enroll_many(
 
 def enroll_one(
     session: Session, tenant: str, now: dt.datetime, course_id: int, user_id: int, spec: NewEnrollment
-) -> DoceboEnrollment:
+) -> None:
     """Enroll one user: unknown ids are 404, an existing enrollment is a 409 (inferred)."""
-    require_course(session, tenant, course_id)
-    require_user(session, tenant, user_id)
-    outcome = enroll_many(session, tenant, now, [course_id], [user_id], spec)
-    if not outcome.done:
+    if enrolled(session, tenant, course_id, user_id):
         raise ApiError(409, f"User {user_id} is already enrolled in course {course_id}")
-    return require_enrollment(session, tenant, course_id, user_id)
+    enroll_many(session, tenant, now, [course_id], [user_id], spec)
 
 
 # -- update --------------------------------------------------------------------------
 
 
-def update_values(changes: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
-    """The SET clause for `changes`, with what a new status implies (see states)."""
-    values: dict[str, Any] = {key: changes[key] for key in UPDATABLE if key in changes}
+# A SET clause depends only on which fields a request changes and on what its status implies,
+# never on the values (they are parameters): the single update runs one statement per shape,
+# compiled once. Parameters are prefixed: an UPDATE reserves its columns' own names.
+UpdateShape = tuple[tuple[str, ...], int | None]  # (fields given, status rule: see _status_rule)
+_COMPLETES, _FIRST_ACCESS, _OTHER = 2, 1, 0
+
+
+def _status_rule(status: int | None) -> int | None:
+    if status is None:
+        return None
+    return (
+        _COMPLETES if states.sets_completion(status) else _FIRST_ACCESS if states.sets_first_access(status) else _OTHER
+    )
+
+
+def update_shape(changes: dict[str, Any]) -> UpdateShape:
+    return tuple(key for key in UPDATABLE if key in changes), _status_rule(changes.get("status"))
+
+
+def update_params(changes: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+    """The values of the SET clause of `update_shape(changes)`."""
+    params = {"new_" + key: changes[key] for key in UPDATABLE if key in changes}
     status = changes.get("status")
-    now_param = bindparam("sim_now", now, type_=UtcDateTime())
-    if "date_complete" in changes:
+    if status is not None:
+        params["new_waiting"] = states.is_waiting(status)
+    params["sim_now"] = now
+    return params
+
+
+@functools.lru_cache(maxsize=512)
+def set_clause(shape: UpdateShape) -> dict[str, Any]:
+    """The SET clause for a shape, with what a new status implies (see states)."""
+    given, rule = shape
+    values: dict[str, Any] = {key: bindparam("new_" + key) for key in given}
+    now_param = bindparam("sim_now", type_=UtcDateTime())
+    if "date_complete" in given:
         # A completion date belongs to completed enrollments only: with a status below
         # completed (given now, or stored) the date sent along is not stored.
-        completed = states.sets_completion(status) if status is not None else None
-        if completed is False:
-            values["date_complete"] = None
-        elif completed is None:
+        if rule is None:
             values["date_complete"] = case(
-                (
-                    DoceboEnrollment.status == states.COMPLETED,
-                    bindparam("sim_done", changes["date_complete"], type_=UtcDateTime()),
-                ),
+                (DoceboEnrollment.status == states.COMPLETED, bindparam("new_date_complete", type_=UtcDateTime())),
                 else_=DoceboEnrollment.date_complete,
             )
-    if status is not None:
-        values["waiting"] = states.is_waiting(status)
-        if "date_complete" not in changes:
-            if states.sets_completion(status):
+        elif rule != _COMPLETES:
+            values["date_complete"] = null()
+    if rule is not None:
+        values["waiting"] = bindparam("new_waiting")
+        if "date_complete" not in given:
+            if rule == _COMPLETES:
                 # Keep the date of an enrollment that was already completed; stamp the others.
                 values["date_complete"] = case(
                     (
@@ -227,8 +252,8 @@ def update_values(changes: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
                     else_=now_param,
                 )
             else:
-                values["date_complete"] = None
-        if states.sets_first_access(status) and "date_first_access" not in changes:
+                values["date_complete"] = null()
+        if rule == _FIRST_ACCESS and "date_first_access" not in given:
             values["date_first_access"] = func.coalesce(DoceboEnrollment.date_first_access, now_param)
     return values
 
@@ -245,20 +270,45 @@ def update_many(
     course_ids, user_ids = unique(course_ids), unique(user_ids)
     check_user_cap(user_ids)
     outcome = _classify(session, tenant, course_ids, user_ids, want_enrolled=True)
-    values = update_values(changes, now)
+    values = set_clause(update_shape(changes))
     if outcome.done and values:
         session.execute(
             update(DoceboEnrollment).where(_pairs_clause(tenant, course_ids, user_ids)).values(values),
+            update_params(changes, now),
             execution_options={"synchronize_session": False},
         )
     return outcome
 
 
+# One enrollment's key, as statement parameters (named apart from the columns they compare).
+_ONE_KEY = and_(
+    DoceboEnrollment.tenant == bindparam("key_tenant"),
+    DoceboEnrollment.course_id == bindparam("key_course"),
+    DoceboEnrollment.user_id == bindparam("key_user"),
+)
+
+
+@functools.lru_cache(maxsize=512)
+def _update_one_statement(shape: UpdateShape) -> Statement:
+    return Statement(update(DoceboEnrollment).where(_ONE_KEY).values(set_clause(shape)))
+
+
 def update_one(
-    session: Session, tenant: str, now: dt.datetime, course_id: int, user_id: int, changes: dict[str, Any]
-) -> None:
-    require_enrollment(session, tenant, course_id, user_id)
-    update_many(session, tenant, now, [course_id], [user_id], changes)
+    store: Source, tenant: str, now: dt.datetime, course_id: int, user_id: int, changes: dict[str, Any]
+) -> Outcome:
+    """PUT /learn/v1/enrollments/{course_id}/{user_id}: an unknown course or user is a 404; a
+    pair not enrolled is reported as the multiple update reports it."""
+    pair = (course_id, user_id)
+    outcome = Outcome()
+    if not enrolled(store, tenant, course_id, user_id):
+        outcome.fail(NOT_ENROLLED, pair)
+        return outcome
+    shape = update_shape(changes)
+    if set_clause(shape):
+        params = {"key_tenant": tenant, "key_course": course_id, "key_user": user_id, **update_params(changes, now)}
+        _update_one_statement(shape).execute(store, params)
+    outcome.done.append(pair)
+    return outcome
 
 
 # -- unenroll ------------------------------------------------------------------------
@@ -277,116 +327,6 @@ def unenroll_many(session: Session, tenant: str, course_ids: Sequence[int], user
 
 
 def unenroll_one(session: Session, tenant: str, course_id: int, user_id: int) -> None:
-    require_enrollment(session, tenant, course_id, user_id)
-    unenroll_many(session, tenant, [course_id], [user_id])
-
-
-# -- reads ---------------------------------------------------------------------------
-
-
-def require_course(session: Session, tenant: str, course_id: int) -> DoceboCourse:
-    course = session.get(DoceboCourse, (tenant, course_id))
-    if course is None:
-        raise not_found(f"Course {course_id} not found")
-    return course
-
-
-def require_user(session: Session, tenant: str, user_id: int) -> DoceboUser:
-    user = session.get(DoceboUser, (tenant, user_id))
-    if user is None:
-        raise not_found(f"User {user_id} not found")
-    return user
-
-
-# The single-enrollment path (get, update, unenroll) reads the course, the user and the
-# enrollment in one statement built once; which of the three is missing picks the 404.
-_ENROLLMENT_WITH_COURSE = (
-    select(DoceboCourse, DoceboUser.id, DoceboEnrollment)
-    .select_from(DoceboCourse)
-    .outerjoin(DoceboUser, and_(DoceboUser.tenant == DoceboCourse.tenant, DoceboUser.id == bindparam("user_id")))
-    .outerjoin(
-        DoceboEnrollment,
-        and_(
-            DoceboEnrollment.tenant == DoceboCourse.tenant,
-            DoceboEnrollment.course_id == DoceboCourse.id,
-            DoceboEnrollment.user_id == DoceboUser.id,
-        ),
-    )
-    .where(DoceboCourse.tenant == bindparam("tenant"), DoceboCourse.id == bindparam("course_id"))
-    # Status catch-up and bulk updates write with Core statements: always read the stored row.
-    .execution_options(populate_existing=True)
-)
-
-
-def require_enrollment_and_course(
-    session: Session, tenant: str, course_id: int, user_id: int
-) -> tuple[DoceboEnrollment, DoceboCourse]:
-    found = session.execute(
-        _ENROLLMENT_WITH_COURSE, {"tenant": tenant, "course_id": course_id, "user_id": user_id}
-    ).first()
-    if found is None:
-        raise not_found(f"Course {course_id} not found")
-    course, known_user, enrollment = found
-    if known_user is None:
-        raise not_found(f"User {user_id} not found")
-    if enrollment is None:
+    if not enrolled(session, tenant, course_id, user_id):
         raise not_found(f"User {user_id} is not enrolled in course {course_id}")
-    return enrollment, course
-
-
-def require_enrollment(session: Session, tenant: str, course_id: int, user_id: int) -> DoceboEnrollment:
-    return require_enrollment_and_course(session, tenant, course_id, user_id)[0]
-
-
-@dataclass(frozen=True)
-class EnrollmentFilter:
-    user_ids: Sequence[int] = ()
-    course_ids: Sequence[int] = ()
-    statuses: Sequence[int] = ()
-    types: Sequence[str] = ()
-    search: str | None = None
-
-
-def text_match(columns: Sequence[Any], text: str) -> ColumnElement[bool]:
-    """Columns containing `text` literally: LIKE wildcards in it are escaped, and a NUL
-    (which SQLite's LIKE would read as the end of the pattern, matching everything)
-    matches nothing, as no stored name contains one."""
-    if "\x00" in text:
-        return false()
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pattern = f"%{escaped}%"
-    # ILIKE: case-insensitive (ASCII) on both databases, as SQLite's LIKE is; PostgreSQL's LIKE is not.
-    return or_(*(column.ilike(pattern, escape="\\") for column in columns))
-
-
-def list_enrollments(
-    session: Session, tenant: str, flt: EnrollmentFilter, *, page: int, page_size: int
-) -> tuple[list[tuple[DoceboEnrollment, DoceboCourse, str]], int]:
-    """One page of enrollments (ordered by course id, then user id) and the total count."""
-    conditions: list[ColumnElement[bool]] = [DoceboEnrollment.tenant == tenant]
-    if flt.user_ids:
-        conditions.append(DoceboEnrollment.user_id.in_(flt.user_ids))
-    if flt.course_ids:
-        conditions.append(DoceboEnrollment.course_id.in_(flt.course_ids))
-    if flt.statuses:
-        conditions.append(DoceboEnrollment.status.in_(flt.statuses))
-    if flt.types:
-        conditions.append(DoceboCourse.type.in_(flt.types))
-    if flt.search:
-        conditions.append(text_match((DoceboCourse.name, DoceboCourse.code), flt.search))
-    joined = (
-        select(DoceboEnrollment, DoceboCourse, DoceboUser.username)
-        .join(
-            DoceboCourse,
-            and_(DoceboCourse.tenant == DoceboEnrollment.tenant, DoceboCourse.id == DoceboEnrollment.course_id),
-        )
-        .join(DoceboUser, and_(DoceboUser.tenant == DoceboEnrollment.tenant, DoceboUser.id == DoceboEnrollment.user_id))
-        .where(*conditions)
-    )
-    total = session.scalar(select(func.count()).select_from(joined.subquery())) or 0
-    rows = session.execute(
-        joined.order_by(DoceboEnrollment.course_id, DoceboEnrollment.user_id)
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-    ).all()
-    return [(row[0], row[1], row[2]) for row in rows], total
+    unenroll_many(session, tenant, [course_id], [user_id])

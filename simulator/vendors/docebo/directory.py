@@ -1,41 +1,64 @@
-"""The reads a client needs to find ids: platform users and courses (one tenant)."""
+"""The reads a client needs to find ids: platform users and courses (one tenant).
+
+Each page and its count are statements compiled once per shape (search or not, how many
+course types), rendered from rows (`wire.UserRow`, `wire.CourseRow`).
+"""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, bindparam, func, select
 
-from simulator.vendors.docebo.backend import text_match
+from simulator.core.store import Source, Statement
+from simulator.vendors.docebo import wire
 from simulator.vendors.docebo.models import DoceboCourse, DoceboUser
+from simulator.vendors.docebo.reads import PAGE, Search, columns_of, one_of, page_params, search_of, searched
 
-T = TypeVar("T", DoceboCourse, DoceboUser)
+
+def _paged(
+    model: Any, row: type[tuple[Any, ...]], conditions: Sequence[ColumnElement[bool]]
+) -> tuple[Statement, Statement]:
+    """A page of `row`s by id, and the count, of the tenant's rows meeting `conditions`."""
+    where = [model.tenant == bindparam("tenant"), *conditions]
+    page = select(*columns_of(model, row)).where(*where).order_by(model.id).limit(PAGE[0]).offset(PAGE[1])
+    return Statement(page), Statement(select(func.count()).select_from(model).where(*where))
 
 
-def _page(session: Session, query: Select[T], order: Any, page: int, page_size: int) -> tuple[list[T], int]:
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(order).limit(page_size).offset((page - 1) * page_size)).all()
-    return list(rows), total
+@functools.lru_cache(maxsize=8)
+def _user_statements(search: Search) -> tuple[Statement, Statement]:
+    columns = (DoceboUser.username, DoceboUser.email, DoceboUser.firstname, DoceboUser.lastname)
+    return _paged(DoceboUser, wire.UserRow, searched(search, columns))
+
+
+@functools.lru_cache(maxsize=64)
+def _course_statements(search: Search, types: int) -> tuple[Statement, Statement]:
+    conditions = [*searched(search, (DoceboCourse.name, DoceboCourse.code)), *one_of(DoceboCourse.type, "t", types)]
+    return _paged(DoceboCourse, wire.CourseRow, conditions)
+
+
+def _run(
+    statements: tuple[Statement, Statement], store: Source, params: dict[str, Any], page: int, page_size: int
+) -> tuple[list[tuple[Any, ...]], int]:
+    page_of, count_of = statements
+    total = count_of.scalar(store, params) or 0
+    return page_of.rows(store, {**params, **page_params(page, page_size)}), int(total)
 
 
 def list_users(
-    session: Session, tenant: str, *, search: str | None, page: int, page_size: int
-) -> tuple[list[DoceboUser], int]:
-    conditions: list[ColumnElement[bool]] = [DoceboUser.tenant == tenant]
-    if search:
-        columns = (DoceboUser.username, DoceboUser.email, DoceboUser.firstname, DoceboUser.lastname)
-        conditions.append(text_match(columns, search))
-    return _page(session, select(DoceboUser).where(*conditions), DoceboUser.id, page, page_size)
+    store: Source, tenant: str, *, search: str | None, page: int, page_size: int
+) -> tuple[list[wire.UserRow], int]:
+    kind, pattern = search_of(search)
+    rows, total = _run(_user_statements(kind), store, {"tenant": tenant, "pattern": pattern}, page, page_size)
+    return [wire.UserRow(*row) for row in rows], total
 
 
 def list_courses(
-    session: Session, tenant: str, *, search: str | None, types: Sequence[str], page: int, page_size: int
-) -> tuple[list[DoceboCourse], int]:
-    conditions: list[ColumnElement[bool]] = [DoceboCourse.tenant == tenant]
-    if search:
-        conditions.append(text_match((DoceboCourse.name, DoceboCourse.code), search))
-    if types:
-        conditions.append(DoceboCourse.type.in_(types))
-    return _page(session, select(DoceboCourse).where(*conditions), DoceboCourse.id, page, page_size)
+    store: Source, tenant: str, *, search: str | None, types: Sequence[str], page: int, page_size: int
+) -> tuple[list[wire.CourseRow], int]:
+    kind, pattern = search_of(search)
+    params: dict[str, Any] = {"tenant": tenant, "pattern": pattern, **{f"t{i}": t for i, t in enumerate(types)}}
+    rows, total = _run(_course_statements(kind, len(types)), store, params, page, page_size)
+    return [wire.CourseRow(*row) for row in rows], total

@@ -14,10 +14,9 @@ from typing import Any
 from simulator.core.context import Reply, RequestContext
 from simulator.core.errors import ApiError
 from simulator.core.vendor import OperationTable
-from simulator.vendors.docebo import backend, directory, states, tokens, wire
+from simulator.vendors.docebo import backend, directory, reads, states, tokens, wire
 from simulator.vendors.docebo.auth import learner_id
 from simulator.vendors.docebo.errors import VERSION_HEADERS, bad_request, not_found_path
-from simulator.vendors.docebo.models import DoceboCourse
 
 operations = OperationTable()
 
@@ -201,15 +200,15 @@ def list_enrollments(ctx: RequestContext) -> Reply:
     if own_id is not None:  # a learner lists only its own enrollments
         # Asking for other users only: filter on id 0, which no user has (ids start at 1).
         user_ids = [own_id] if not user_ids or own_id in user_ids else [0]
-    flt = backend.EnrollmentFilter(
+    flt = reads.EnrollmentFilter(
         user_ids=user_ids,
         course_ids=course_ids,
         statuses=[states.STATUS_CODES[s] for s in statuses],
         types=[str(t) for t in _query_list(ctx, "type")],
         search=search if isinstance(search, str) else None,
     )
-    rows, total = backend.list_enrollments(ctx.session, ctx.tenant, flt, page=page, page_size=page_size)
-    items = [wire.enrollment_item(e, c, username) for e, c, username in rows]
+    rows, total = reads.list_enrollments(ctx.store, ctx.tenant, flt, page=page, page_size=page_size)
+    items = [wire.enrollment_item_row(row) for row in rows]
     return _reply(wire.page(items, count=total, page_number=page, page_size=page_size))
 
 
@@ -263,8 +262,8 @@ def get_enrollment(ctx: RequestContext) -> Reply:
     own_id = learner_id(ctx)
     if own_id is not None and own_id != user_id:
         raise ApiError(403, "You do not have permission to view this enrollment")
-    enrollment, course = backend.require_enrollment_and_course(ctx.session, ctx.tenant, course_id, user_id)
-    return _reply(wire.wrap({"records": wire.enrollment_record(enrollment, course)}))
+    row = reads.enrollment_record(ctx.store, ctx.tenant, course_id, user_id)
+    return _reply(wire.wrap({"records": wire.enrollment_record_row(row)}))
 
 
 @operations("updateEnrollment")
@@ -274,9 +273,7 @@ def update_enrollment(ctx: RequestContext) -> Reply:
     # the path is a missing resource (404), as on the view and the unenroll.
     course_id, user_id = _path_ids(ctx)
     changes = _changes(_body(ctx))
-    backend.require_course(ctx.session, ctx.tenant, course_id)
-    backend.require_user(ctx.session, ctx.tenant, user_id)
-    outcome = backend.update_many(ctx.session, ctx.tenant, ctx.now(), [course_id], [user_id], changes)
+    outcome = backend.update_one(ctx.store, ctx.tenant, ctx.now(), course_id, user_id, changes)
     return _reply(_update_body(outcome))
 
 
@@ -298,9 +295,7 @@ def _search_text(ctx: RequestContext) -> str | None:
 @operations("listUsers")
 def list_users(ctx: RequestContext) -> Reply:
     page, page_size = _page_args(ctx)
-    users, total = directory.list_users(
-        ctx.session, ctx.tenant, search=_search_text(ctx), page=page, page_size=page_size
-    )
+    users, total = directory.list_users(ctx.store, ctx.tenant, search=_search_text(ctx), page=page, page_size=page_size)
     return _reply(wire.page([wire.user_item(u) for u in users], count=total, page_number=page, page_size=page_size))
 
 
@@ -309,12 +304,12 @@ def get_session(ctx: RequestContext) -> Reply:
     user_id = ctx.principal.extra.get("user_id") if ctx.principal else None
     if not isinstance(user_id, int):
         raise ApiError(404, "This access token belongs to no user (client_credentials grant)")
-    return _reply(wire.wrap(wire.session(backend.require_user(ctx.session, ctx.tenant, user_id))))
+    return _reply(wire.wrap(wire.session(reads.require_user(ctx.store, ctx.tenant, user_id))))
 
 
 @operations("getUser")
 def get_user(ctx: RequestContext) -> Reply:
-    user = backend.require_user(ctx.session, ctx.tenant, _path_id(ctx, "user_id"))
+    user = reads.require_user(ctx.store, ctx.tenant, _path_id(ctx, "user_id"))
     return _reply(wire.wrap({"user_data": wire.user_item(user)}))
 
 
@@ -328,18 +323,18 @@ def list_learn_courses(ctx: RequestContext) -> Reply:
     return _course_page(ctx, wire.learn_course_item)
 
 
-def _course_page(ctx: RequestContext, item: Callable[[DoceboCourse], dict[str, Any]]) -> Reply:
+def _course_page(ctx: RequestContext, item: Callable[[wire.CourseRow], dict[str, Any]]) -> Reply:
     """One page of the tenant's courses, searched and filtered by type, each rendered by `item`
     (the course catalogue and the learner's catalogue show the same courses in two shapes)."""
     page, page_size = _page_args(ctx)
     types = [str(t) for t in _query_list(ctx, "type")]
     courses, total = directory.list_courses(
-        ctx.session, ctx.tenant, search=_search_text(ctx), types=types, page=page, page_size=page_size
+        ctx.store, ctx.tenant, search=_search_text(ctx), types=types, page=page, page_size=page_size
     )
     return _reply(wire.page([item(c) for c in courses], count=total, page_number=page, page_size=page_size))
 
 
 @operations("getCourse")
 def get_course(ctx: RequestContext) -> Reply:
-    course = backend.require_course(ctx.session, ctx.tenant, _path_id(ctx, "course_id"))
+    course = reads.require_course(ctx.store, ctx.tenant, _path_id(ctx, "course_id"))
     return _reply(wire.wrap(wire.course_item(course)))

@@ -172,21 +172,25 @@ _ACCESS = Statement(
 )
 
 
-def access_principal(session: Session, token: str) -> tuple[Principal, dt.datetime] | None:
-    """Who a valid (unrevoked) access token acts as, and when it expires.
+# What a remembered access token says: (tenant, client_id, user_id, scope, expires_at, username, role).
+AccessRow = tuple[str, str, int | None, str, dt.datetime, str | None, str | None]
 
-    A client_credentials token acts as the platform (superadmin); a password-grant token has
-    the level of its user (godadmin, poweruser or user).
-    """
-    found = _ACCESS.rows(session, {"token": token})
-    if not found:
-        return None
-    tenant, client_id, user_id, scope, expires_at, username, role = found[0]
+
+def access_row(ctx: RequestContext, token: str) -> AccessRow | None:
+    """The stored facts of an unrevoked access token, remembered by the process until a token
+    or a user changes (`credential_tables`); expiry is the caller's to check on every request."""
+    return ctx.remember(("docebo.access_token", token), lambda: _ACCESS.first(ctx.store, {"token": token}))
+
+
+def principal_of(row: AccessRow) -> Principal:
+    """Who an access token acts as. A client_credentials token acts as the platform
+    (superadmin); a password-grant token has the level of its user (godadmin, poweruser or user).
+    Made per request: a principal is the request's own, the remembered row is shared."""
+    tenant, client_id, user_id, scope, _, username, role = row
     has_user = user_id is not None and username is not None
-    principal = Principal(
+    return Principal(
         tenant=tenant,
-        subject=username if has_user else client_id,
+        subject=username if has_user and username is not None else client_id,
         scopes=frozenset({scope}),
         extra={"client_id": client_id, "user_id": user_id, "role": role if has_user else "godadmin"},
     )
-    return principal, expires_at

@@ -150,3 +150,18 @@ def test_rate_limit_profile_through_the_server_settings() -> None:
         assert sim.client.get(url, headers=auth(sim)).status_code == 200
     finally:
         sim.close()
+
+
+@pytest.mark.both_databases
+def test_dates_are_rendered_in_utc_without_fractions_in_the_view_and_the_list(lms_sim: InProcessSimulator) -> None:
+    headers = auth(lms_sim)
+    one = lms_sim.url("docebo", "/learn/v1/enrollments/101/12301")
+    sent = {"date_begin_validity": "2026-03-14T12:00:00.75+02:00", "date_expire_validity": "2026-12-31"}
+    assert lms_sim.client.put(one, json=sent, headers=headers).status_code == 200
+    record = lms_sim.client.get(one, headers=headers).json()["data"]["records"]
+    listed = lms_sim.client.get(
+        lms_sim.url("docebo", "/learn/v1/enrollments?id_user[]=12301&course_id[]=101"), headers=headers
+    ).json()["data"]["items"][0]
+    for shown in (record, listed):
+        assert shown["enroll_begin_date"] == "2026-03-14 10:00:00"
+        assert shown["enroll_end_date"] == "2026-12-31 00:00:00"
