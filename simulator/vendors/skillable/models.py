@@ -7,14 +7,22 @@ from one organization never matches a row of another.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import Boolean, Index, Integer, String, UniqueConstraint, func, select
+from sqlalchemy import Boolean, ColumnElement, Index, Integer, String, UniqueConstraint, func, or_, select
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from simulator.core.db import Base, TenantScoped
 from simulator.vendors.skillable.states import SEAT_HOLDING
 
 SEAT_HOLDING_CODES = sorted(int(s) for s in SEAT_HOLDING)
+
+
+def holds_seat(status: Any) -> ColumnElement[bool]:
+    """`status` is a seat-holding code. Spelled as comparisons, not IN (...): an IN-list is
+    expanded when executed, and statements compiled once (`core.store.Statement`) bind
+    plain values only."""
+    return or_(*(status == code for code in SEAT_HOLDING_CODES))
 
 
 class SkillableApiKey(TenantScoped, Base):
@@ -85,7 +93,7 @@ class SkillableClass(TenantScoped, Base):
         select(func.count(SkillableClassEnrollment.id))
         .where(
             SkillableClassEnrollment.class_id == id,
-            SkillableClassEnrollment.enrollment_status_id.in_(SEAT_HOLDING_CODES),
+            holds_seat(SkillableClassEnrollment.enrollment_status_id),
         )
         .correlate_except(SkillableClassEnrollment)
         .scalar_subquery()

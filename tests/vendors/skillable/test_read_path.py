@@ -1,4 +1,4 @@
-"""Keys remembered per process stay coherent with their table."""
+"""Keys remembered per process stay coherent with their table; reads never make an ORM session."""
 
 from __future__ import annotations
 
@@ -6,15 +6,25 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import delete, update
 from starlette.testclient import TestClient
 
 from simulator.app import create_app
+from simulator.core.store import Store
 from simulator.settings import Settings
 from simulator.vendors.skillable.models import SkillableApiKey
 
 ACME = {"api_key": "skl-acme-key"}
 ACME_CLASS = "/skillable/GetClass/3001"
+READS = (
+    "/skillable/GetClassEnrollment/45001",
+    "/skillable/GetClassEnrollmentByClassAndUser?classId=3001&userId=501",
+    "/skillable/SearchClassEnrollments?classId=3001&pageSize=100",
+    "/skillable/SearchClassEnrollments?className=az&sort=Used%20DESC&pageSize=5&pageIndex=1",
+    ACME_CLASS,
+    "/skillable/SearchClasses?sort=Starts",
+)
 
 
 def settings(path: Path, **extra: Any) -> Settings:
@@ -68,3 +78,24 @@ def test_a_key_not_found_is_looked_up_again_so_one_added_meanwhile_works(tmp_pat
             )
         raw.close()
         assert body_status(client, ACME_CLASS, added) == 0
+
+
+def test_reads_make_no_orm_session_and_a_write_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An ORM session costs more than a read's own statements: the reads go without one."""
+    made: list[str] = []
+    original = Store.session
+
+    def counted(store: Store) -> Any:
+        made.append("session")
+        return original.fget(store)  # type: ignore[attr-defined]
+
+    with TestClient(create_app(settings(tmp_path / "sim.db", fresh=True))) as client:
+        assert body_status(client, READS[0]) == 0  # the process's plumbing is loaded
+        monkeypatch.setattr(Store, "session", property(counted))
+        for path in READS:
+            assert body_status(client, path) == 0, path
+        assert made == []
+        write = "/skillable/UpdateClassEnrollment/45001?classId=3001&userId=501&enrollmentStatusId=60"
+        answer = client.get(f"{write}&completionStatusId=0&HoursSpent=4", headers=ACME).json()
+        assert answer == {"status": 0, "error": None}
+        assert made  # the write's savepoint is the session's: the probe sees sessions being made
