@@ -13,17 +13,18 @@ from starlette.testclient import TestClient
 from simulator.app import create_app
 from simulator.core.store import Store
 from simulator.settings import Settings
+from simulator.testing.harness import InProcessSimulator
 from simulator.vendors.skillable.models import SkillableApiKey
 
 ACME = {"api_key": "skl-acme-key"}
 ACME_CLASS = "/skillable/GetClass/3001"
 READS = (
-    "/skillable/GetClassEnrollment/45001",
-    "/skillable/GetClassEnrollmentByClassAndUser?classId=3001&userId=501",
-    "/skillable/SearchClassEnrollments?classId=3001&pageSize=100",
-    "/skillable/SearchClassEnrollments?className=az&sort=Used%20DESC&pageSize=5&pageIndex=1",
-    ACME_CLASS,
-    "/skillable/SearchClasses?sort=Starts",
+    "/GetClassEnrollment/45001",
+    "/GetClassEnrollmentByClassAndUser?classId=3001&userId=501",
+    "/SearchClassEnrollments?classId=3001&pageSize=100",
+    "/SearchClassEnrollments?className=az&sort=Used%20DESC&pageSize=5&pageIndex=1",
+    "/GetClass/3001",
+    "/SearchClasses?sort=Starts",
 )
 
 
@@ -80,8 +81,12 @@ def test_a_key_not_found_is_looked_up_again_so_one_added_meanwhile_works(tmp_pat
         assert body_status(client, ACME_CLASS, added) == 0
 
 
-def test_reads_make_no_orm_session_and_a_write_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """An ORM session costs more than a read's own statements: the reads go without one."""
+@pytest.mark.both_databases
+def test_reads_make_no_orm_session_and_a_write_does(
+    lms_sim: InProcessSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ORM session costs more than a read's own statements: the reads go without one
+    (and on PostgreSQL stay inside their read-only transaction)."""
     made: list[str] = []
     original = Store.session
 
@@ -89,13 +94,16 @@ def test_reads_make_no_orm_session_and_a_write_does(tmp_path: Path, monkeypatch:
         made.append("session")
         return original.fget(store)  # type: ignore[attr-defined]
 
-    with TestClient(create_app(settings(tmp_path / "sim.db", fresh=True))) as client:
-        assert body_status(client, READS[0]) == 0  # the process's plumbing is loaded
-        monkeypatch.setattr(Store, "session", property(counted))
-        for path in READS:
-            assert body_status(client, path) == 0, path
-        assert made == []
-        write = "/skillable/UpdateClassEnrollment/45001?classId=3001&userId=501&enrollmentStatusId=60"
-        answer = client.get(f"{write}&completionStatusId=0&HoursSpent=4", headers=ACME).json()
-        assert answer == {"status": 0, "error": None}
-        assert made  # the write's savepoint is the session's: the probe sees sessions being made
+    def status(path: str) -> Any:
+        response = lms_sim.client.get(lms_sim.url("skillable", path), headers=ACME)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    assert status(READS[0])["Status"] == 0  # the process's plumbing is loaded
+    monkeypatch.setattr(Store, "session", property(counted))
+    for path in READS:
+        assert status(path)["Status"] == 0, path
+    assert made == []
+    write = "/UpdateClassEnrollment/45001?classId=3001&userId=501&enrollmentStatusId=60&completionStatusId=0"
+    assert status(f"{write}&HoursSpent=4") == {"status": 0, "error": None}
+    assert made  # the write's savepoint is the session's: the probe sees sessions being made
