@@ -66,6 +66,9 @@ class SkillableClassEnrollment(TenantScoped, Base):
 
     __table_args__ = (
         UniqueConstraint("tenant", "class_id", "user_id", name="uq_skillable_enrollments_class_user"),
+        # A class's enrollments in id order: SearchClassEnrollments?classId=... reads only
+        # that class's rows (without it SQLite walks the whole tenant to skip a sort).
+        Index("ix_skillable_enrollments_tenant_class", "tenant", "class_id", "id"),
         Index("ix_skillable_enrollments_tenant_user", "tenant", "user_id"),
         Index("ix_skillable_enrollments_tenant_status", "tenant", "enrollment_status_id"),
         Index("ix_skillable_enrollments_tenant_created", "tenant", "created"),
