@@ -48,8 +48,7 @@ from __future__ import annotations
 
 from simulator.core.tenants import CloneRules
 from simulator.core.vendor import VendorPlugin
-from simulator.vendors.skillable import dashboard, generate
-from simulator.vendors.skillable import models as _models  # noqa: F401  (registers the tables)
+from simulator.vendors.skillable import dashboard, generate, models
 from simulator.vendors.skillable.auth import authenticate, credentials
 from simulator.vendors.skillable.errors import render_error, validation_error
 from simulator.vendors.skillable.fixtures import load_tenant
@@ -76,4 +75,6 @@ VENDOR = VendorPlugin(
     clone_rules=CloneRules(credential_fields=frozenset({"Key"}), int_id_fields=frozenset({"Id", "ClassId", "UserId"})),
     generate=generate.generate,
     dashboard=dashboard.HOOKS,
+    # Keys are remembered per process (auth.py) until this table changes.
+    credential_tables=frozenset({models.SkillableApiKey.__tablename__}),
 )

@@ -21,13 +21,17 @@ HEADER = "api_key"
 # Built once: every request authenticates, and a plain row is all it needs.
 _KEY = Statement(select(SkillableApiKey.tenant, SkillableApiKey.name).where(SkillableApiKey.key == bindparam("key")))
 
+# Keys change only with their table (`credential_tables`), so each process remembers the
+# ones it found until that table changes; keys do not expire.
+REMEMBERED_AS = "skillable.key"
+
 
 def authenticate(ctx: RequestContext, op: Operation) -> Principal:
     key = ctx.headers.get(HEADER, "").strip()
-    found = _KEY.rows(ctx.session, {"key": key}) if key else []
-    if not found:
+    found = ctx.remember((REMEMBERED_AS, key), lambda: _KEY.first(ctx.store, {"key": key})) if key else None
+    if found is None:
         raise ApiError(401, "Invalid integration key")
-    tenant, name = found[0]
+    tenant, name = found
     return Principal(tenant=tenant, subject=name or key)
 
 

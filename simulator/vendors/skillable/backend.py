@@ -1,7 +1,9 @@
 """Class-enrollment rules for one organization (tenant): capacity, waitlist, late cancel.
 
-No Starlette and no JSON here: rows in, rows out, `ApiError` for what the vendor
-reports in its body status (400 -> status 10 Error, 404 -> status 20 Not found).
+No Starlette and no JSON here: records in, records out (`records`), `ApiError` for what
+the vendor reports in its body status (400 -> status 10 Error, 404 -> status 20 Not found).
+Every statement is compiled once (`core.store.Statement`): a read or an update of one
+enrollment is a handful of fixed statements, which the ORM would cost several times over.
 
 Rules (all [inferred] except the enums; see docs/vendors/skillable.md):
 - Every documented status and completion code is accepted, from any status: the
@@ -22,17 +24,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, bindparam, func, insert, select, update
 
 from simulator.core import ids
 from simulator.core.errors import ApiError, not_found
-from simulator.vendors.skillable.models import (
-    SEAT_HOLDING_CODES,
-    SkillableClass,
-    SkillableClassEnrollment,
-    SkillableUser,
+from simulator.core.store import Source, Statement, as_store
+from simulator.vendors.skillable.models import SkillableUser, holds_seat
+from simulator.vendors.skillable.records import (
+    CLASS_COLUMNS,
+    ENROLLMENT_COLUMNS,
+    C,
+    ClassRecord,
+    E,
+    EnrollmentRecord,
 )
 from simulator.vendors.skillable.states import (
     CLOSED_CLASSES,
@@ -72,69 +78,119 @@ def invalid(message: str) -> ApiError:
     return ApiError(400, message)
 
 
+# --- statements (built once; a request only binds values) -------------------------
+
+
+def _both(query: Select[Any]) -> tuple[Statement, Statement]:
+    """A read, and the same read locking its rows: the lock serialises seat counting on
+    PostgreSQL (SQLite locks the whole database for a write). A plain read takes no lock,
+    so it runs in a read-only transaction."""
+    return Statement(query), Statement(query.with_for_update())
+
+
+_ENROLLMENT_BY_ID, _ENROLLMENT_BY_ID_LOCKED = _both(
+    select(*ENROLLMENT_COLUMNS).where(E.tenant == bindparam("tenant"), E.id == bindparam("enrollment_id"))
+)
+_ENROLLMENT_BY_CLASS_AND_USER = Statement(
+    select(*ENROLLMENT_COLUMNS).where(
+        E.tenant == bindparam("tenant"), E.class_id == bindparam("class_id"), E.user_id == bindparam("user_id")
+    )
+)
+_CLASS_BY_ID, _CLASS_BY_ID_LOCKED = _both(
+    select(*CLASS_COLUMNS).where(C.tenant == bindparam("tenant"), C.id == bindparam("class_id"))
+)
+_USER_EXISTS = Statement(
+    select(SkillableUser.id).where(
+        SkillableUser.tenant == bindparam("tenant"), SkillableUser.id == bindparam("user_id")
+    )
+)
+_SEATS_TAKEN = Statement(
+    select(func.count(E.id)).where(E.class_id == bindparam("class_id"), holds_seat(E.enrollment_status_id))
+)
+_LONGEST_WAITING = Statement(
+    select(E.id)
+    .where(
+        E.tenant == bindparam("tenant"),
+        E.class_id == bindparam("class_id"),
+        E.enrollment_status_id == int(EnrollmentStatus.WAITLIST),
+    )
+    .order_by(E.waitlisted_at, E.id)
+    .limit(1)
+    .with_for_update()
+)
+# What a create or an update decides (every column but the enrollment's identity and creation).
+_DECIDED = (
+    "external_id",
+    "enrollment_status_id",
+    "completion_status_id",
+    "late_cancel",
+    "retake",
+    "location_type_id",
+    "classroom_id",
+    "hours_spent",
+    "grade",
+    "waitlisted_at",
+)
+_UPDATE = Statement(
+    update(E)
+    .where(E.id == bindparam("enrollment_id"))
+    .values({name: bindparam(name) for name in (*_DECIDED, "last_modified")})
+)
+_INSERT = Statement(
+    insert(E).values(
+        {
+            name: bindparam(name)
+            for name in ("tenant", "id", "class_id", "user_id", "created", "last_modified", *_DECIDED)
+        }
+    )
+)
+_PROMOTE = Statement(
+    update(E)
+    .where(E.id == bindparam("enrollment_id"))
+    .values(
+        enrollment_status_id=int(EnrollmentStatus.ENROLL), waitlisted_at=None, last_modified=bindparam("last_modified")
+    )
+)
+
+
 # --- reads -------------------------------------------------------------------------
 
 
-def get_enrollment(
-    session: Session, tenant: str, enrollment_id: int, *, lock: bool = False
-) -> SkillableClassEnrollment:
-    query = select(SkillableClassEnrollment).where(
-        SkillableClassEnrollment.tenant == tenant, SkillableClassEnrollment.id == enrollment_id
-    )
-    row = session.scalar(query.with_for_update() if lock else query)
+def get_enrollment(source: Source, tenant: str, enrollment_id: int, *, lock: bool = False) -> EnrollmentRecord:
+    statement = _ENROLLMENT_BY_ID_LOCKED if lock else _ENROLLMENT_BY_ID
+    row = statement.first(source, {"tenant": tenant, "enrollment_id": enrollment_id})
     if row is None:
         raise not_found(f"Class enrollment {enrollment_id} not found")
-    return row
+    return EnrollmentRecord(*row)
 
 
-def find_enrollment(session: Session, tenant: str, class_id: int, user_id: int) -> SkillableClassEnrollment | None:
-    return session.scalar(
-        select(SkillableClassEnrollment).where(
-            SkillableClassEnrollment.tenant == tenant,
-            SkillableClassEnrollment.class_id == class_id,
-            SkillableClassEnrollment.user_id == user_id,
-        )
-    )
+def find_enrollment(source: Source, tenant: str, class_id: int, user_id: int) -> EnrollmentRecord | None:
+    row = _ENROLLMENT_BY_CLASS_AND_USER.first(source, {"tenant": tenant, "class_id": class_id, "user_id": user_id})
+    return None if row is None else EnrollmentRecord(*row)
 
 
-def get_enrollment_by_class_and_user(
-    session: Session, tenant: str, class_id: int, user_id: int
-) -> SkillableClassEnrollment:
-    row = find_enrollment(session, tenant, class_id, user_id)
+def get_enrollment_by_class_and_user(source: Source, tenant: str, class_id: int, user_id: int) -> EnrollmentRecord:
+    row = find_enrollment(source, tenant, class_id, user_id)
     if row is None:
         raise not_found(f"No enrollment of user {user_id} in class {class_id}")
     return row
 
 
-def get_class(session: Session, tenant: str, class_id: int, *, lock: bool = False) -> SkillableClass:
-    # populate_existing: `used` is derived, so a class already in the session is re-read.
-    query = (
-        select(SkillableClass)
-        .where(SkillableClass.tenant == tenant, SkillableClass.id == class_id)
-        .execution_options(populate_existing=True)
-    )
-    # The class row is the lock that serialises seat counting (PostgreSQL; SQLite locks the database).
-    row = session.scalar(query.with_for_update() if lock else query)
+def get_class(source: Source, tenant: str, class_id: int, *, lock: bool = False) -> ClassRecord:
+    statement = _CLASS_BY_ID_LOCKED if lock else _CLASS_BY_ID
+    row = statement.first(source, {"tenant": tenant, "class_id": class_id})
     if row is None:
         raise not_found(f"Class {class_id} not found")
-    return row
+    return ClassRecord(*row)
 
 
-def seats_taken(session: Session, klass: SkillableClass) -> int:
-    """Enroll and Audit enrollments of the class, counted now (pending changes flushed)."""
-    session.flush()
-    count = session.scalar(
-        select(func.count(SkillableClassEnrollment.id)).where(
-            SkillableClassEnrollment.class_id == klass.id,
-            SkillableClassEnrollment.enrollment_status_id.in_(SEAT_HOLDING_CODES),
-        )
-    )
-    return int(count or 0)
+def seats_taken(source: Source, class_id: int) -> int:
+    """Enroll and Audit enrollments of the class, counted now."""
+    return int(_SEATS_TAKEN.scalar(source, {"class_id": class_id}) or 0)
 
 
-def _require_user(session: Session, tenant: str, user_id: int) -> None:
-    found = session.scalar(select(SkillableUser.id).where(SkillableUser.tenant == tenant, SkillableUser.id == user_id))
-    if found is None:
+def _require_user(source: Source, tenant: str, user_id: int) -> None:
+    if _USER_EXISTS.first(source, {"tenant": tenant, "user_id": user_id}) is None:
         raise not_found(f"User {user_id} not found")
 
 
@@ -142,109 +198,132 @@ def _require_user(session: Session, tenant: str, user_id: int) -> None:
 
 
 def create_enrollment(
-    session: Session, tenant: str, now: dt.datetime, fields: EnrollmentFields, *, strict: bool = False
-) -> SkillableClassEnrollment:
-    klass = get_class(session, tenant, fields.class_id, lock=True)
-    _require_user(session, tenant, fields.user_id)
+    source: Source, tenant: str, now: dt.datetime, fields: EnrollmentFields, *, strict: bool = False
+) -> EnrollmentRecord:
+    klass = get_class(source, tenant, fields.class_id, lock=True)
+    _require_user(source, tenant, fields.user_id)
     if strict and fields.enrollment_status not in INITIAL:
         raise invalid(f"A new class enrollment cannot start as {label(fields.enrollment_status)}")
     if ConfirmationStatus(klass.confirmation_status_id) in CLOSED_CLASSES:
         status = ConfirmationStatus(klass.confirmation_status_id)
         raise invalid(f"Class {klass.id} is {status.name.title()} and takes no enrollments")
-    existing = find_enrollment(session, tenant, fields.class_id, fields.user_id)
+    existing = find_enrollment(source, tenant, fields.class_id, fields.user_id)
     if existing is not None:
         raise invalid(
             f"User {fields.user_id} already has an enrollment in class {fields.class_id} "
             f"(ClassEnrollmentId {existing.id}); change it with UpdateClassEnrollment"
         )
-    row = SkillableClassEnrollment(
-        tenant=tenant,
-        id=ids.next_value(session, ENROLLMENT_IDS, start=FIRST_ENROLLMENT_ID),
-        class_id=fields.class_id,
+    blank = EnrollmentRecord(
+        id=ids.next_value(as_store(source).session, ENROLLMENT_IDS, start=FIRST_ENROLLMENT_ID),
+        external_id=None,
         user_id=fields.user_id,
+        class_id=fields.class_id,
         enrollment_status_id=int(EnrollmentStatus.REQUEST),
         completion_status_id=int(CompletionStatus.UNKNOWN),
         late_cancel=False,
         retake=False,
-        created=now,
-        last_modified=now,
+        location_type_id=None,
+        classroom_id=None,
+        hours_spent=None,
+        grade=None,
+        waitlisted_at=None,
     )
-    _apply(session, klass, row, fields, now, old=None, strict=strict)
-    session.add(row)
-    session.flush()
+    target = _seat_or_waitlist(source, klass, fields.enrollment_status, held_seat=False)
+    row = _decide(klass, blank, fields, now, old=None, target=target, strict=strict)
+    _INSERT.execute(
+        source,
+        {
+            "tenant": tenant,
+            "id": row.id,
+            "class_id": row.class_id,
+            "user_id": row.user_id,
+            "created": now,
+            "last_modified": now,
+            **_decided(row),
+        },
+    )
     return row
 
 
 def update_enrollment(
-    session: Session,
+    source: Source,
     tenant: str,
     now: dt.datetime,
     enrollment_id: int,
     fields: EnrollmentFields,
     *,
     strict: bool = False,
-) -> SkillableClassEnrollment:
-    row = get_enrollment(session, tenant, enrollment_id, lock=True)
+) -> EnrollmentRecord:
+    """Apply the change and answer the enrollment as it now is."""
+    row = get_enrollment(source, tenant, enrollment_id, lock=True)
     if fields.class_id != row.class_id:
         raise invalid(f"classId {fields.class_id} does not match class enrollment {row.id} (classId {row.class_id})")
     if fields.user_id != row.user_id:
         raise invalid(f"userId {fields.user_id} does not match class enrollment {row.id} (userId {row.user_id})")
-    klass = get_class(session, tenant, row.class_id, lock=True)
+    klass = get_class(source, tenant, row.class_id, lock=True)
     old = EnrollmentStatus(row.enrollment_status_id)
     if strict and not can_change(old, fields.enrollment_status):
         raise invalid(f"A class enrollment cannot change from {label(old)} to {label(fields.enrollment_status)}")
     wanted = fields.enrollment_status
-    if _seat_or_waitlist(session, klass, wanted, held_seat=old in SEAT_HOLDING) != wanted:
+    held_seat = old in SEAT_HOLDING
+    if _seat_or_waitlist(source, klass, wanted, held_seat=held_seat) != wanted:
         raise invalid(
             f"Class {klass.id} is full ({klass.size} of {klass.size} seats taken): class enrollment {row.id} "
             f"cannot become {label(wanted)} and stays {label(old)}"
         )
-    _apply(session, klass, row, fields, now, old=old, strict=strict)
-    row.last_modified = now
-    session.flush()
-    return row
+    changed = _decide(klass, row, fields, now, old=old, target=wanted, strict=strict)
+    _UPDATE.execute(source, {"enrollment_id": row.id, "last_modified": now, **_decided(changed)})
+    if held_seat and wanted not in SEAT_HOLDING:
+        promote_waitlist(source, tenant, klass, now)
+    return changed
 
 
-def _apply(
-    session: Session,
-    klass: SkillableClass,
-    row: SkillableClassEnrollment,
+def _decided(row: EnrollmentRecord) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in _DECIDED}
+
+
+def _decide(
+    klass: ClassRecord,
+    row: EnrollmentRecord,
     fields: EnrollmentFields,
     now: dt.datetime,
     *,
     old: EnrollmentStatus | None,
+    target: EnrollmentStatus,
     strict: bool,
-) -> None:
-    """Move `row` to the requested status (or the waitlist), then keep seats and the waitlist consistent."""
-    held_seat = old in SEAT_HOLDING
-    target = _seat_or_waitlist(session, klass, fields.enrollment_status, held_seat=held_seat)
+) -> EnrollmentRecord:
+    """`row` moved to `target` (the requested status, or the waitlist), with the fields sent."""
     _check_combination(klass, fields, target, strict=strict)
-
-    row.enrollment_status_id = int(target)
-    row.completion_status_id = int(fields.completion_status)
+    waitlisted_at = row.waitlisted_at
     if target == EnrollmentStatus.WAITLIST and old != EnrollmentStatus.WAITLIST:
-        row.waitlisted_at = now
+        waitlisted_at = now
     elif target != EnrollmentStatus.WAITLIST:
-        row.waitlisted_at = None
-    row.late_cancel = _late_cancel(klass, row, fields, target, old, now)
-    _copy_optional(row, fields)
-
-    if held_seat and target not in SEAT_HOLDING:
-        promote_waitlist(session, klass, now)
+        waitlisted_at = None
+    return row._replace(
+        enrollment_status_id=int(target),
+        completion_status_id=int(fields.completion_status),
+        waitlisted_at=waitlisted_at,
+        late_cancel=_late_cancel(klass, row, fields, target, old, now),
+        # Optional parameters that were not sent keep their stored value.
+        external_id=row.external_id if fields.external_id is None else fields.external_id,
+        retake=row.retake if fields.retake is None else fields.retake,
+        location_type_id=row.location_type_id if fields.location_type_id is None else fields.location_type_id,
+        classroom_id=row.classroom_id if fields.classroom_id is None else fields.classroom_id,
+        hours_spent=row.hours_spent if fields.hours_spent is None else fields.hours_spent,
+        grade=row.grade if fields.grade is None else fields.grade,
+    )
 
 
 def _seat_or_waitlist(
-    session: Session, klass: SkillableClass, requested: EnrollmentStatus, *, held_seat: bool
+    source: Source, klass: ClassRecord, requested: EnrollmentStatus, *, held_seat: bool
 ) -> EnrollmentStatus:
     """A seat is granted only while the class has one free; otherwise the student waits."""
-    if requested in SEAT_HOLDING and not held_seat and seats_taken(session, klass) >= klass.size:
+    if requested in SEAT_HOLDING and not held_seat and seats_taken(source, klass.id) >= klass.size:
         return EnrollmentStatus.WAITLIST
     return requested
 
 
-def _check_combination(
-    klass: SkillableClass, fields: EnrollmentFields, target: EnrollmentStatus, *, strict: bool
-) -> None:
+def _check_combination(klass: ClassRecord, fields: EnrollmentFields, target: EnrollmentStatus, *, strict: bool) -> None:
     if strict and fields.completion_status != CompletionStatus.UNKNOWN and target not in COMPLETION_ALLOWED:
         why = (
             f"class {klass.id} is full (Size {klass.size}) so the enrollment goes to the Waitlist (20), and "
@@ -260,8 +339,8 @@ def _check_combination(
 
 
 def _late_cancel(
-    klass: SkillableClass,
-    row: SkillableClassEnrollment,
+    klass: ClassRecord,
+    row: EnrollmentRecord,
     fields: EnrollmentFields,
     target: EnrollmentStatus,
     old: EnrollmentStatus | None,
@@ -276,38 +355,10 @@ def _late_cancel(
     return bool(stated) or inside_window
 
 
-def _copy_optional(row: SkillableClassEnrollment, fields: EnrollmentFields) -> None:
-    """Optional parameters that were not sent keep their stored value."""
-    if fields.external_id is not None:
-        row.external_id = fields.external_id
-    if fields.retake is not None:
-        row.retake = fields.retake
-    if fields.location_type_id is not None:
-        row.location_type_id = fields.location_type_id
-    if fields.classroom_id is not None:
-        row.classroom_id = fields.classroom_id
-    if fields.hours_spent is not None:
-        row.hours_spent = fields.hours_spent
-    if fields.grade is not None:
-        row.grade = fields.grade
-
-
-def promote_waitlist(session: Session, klass: SkillableClass, now: dt.datetime) -> None:
+def promote_waitlist(source: Source, tenant: str, klass: ClassRecord, now: dt.datetime) -> None:
     """Give free seats to the longest-waiting enrollments of the class (they become Enroll)."""
-    while seats_taken(session, klass) < klass.size:
-        nxt = session.scalar(
-            select(SkillableClassEnrollment)
-            .where(
-                SkillableClassEnrollment.tenant == klass.tenant,
-                SkillableClassEnrollment.class_id == klass.id,
-                SkillableClassEnrollment.enrollment_status_id == int(EnrollmentStatus.WAITLIST),
-            )
-            .order_by(SkillableClassEnrollment.waitlisted_at, SkillableClassEnrollment.id)
-            .limit(1)
-            .with_for_update()
-        )
-        if nxt is None:
+    while seats_taken(source, klass.id) < klass.size:
+        waiting = _LONGEST_WAITING.scalar(source, {"tenant": tenant, "class_id": klass.id})
+        if waiting is None:
             break
-        nxt.enrollment_status_id = int(EnrollmentStatus.ENROLL)
-        nxt.waitlisted_at = None
-        nxt.last_modified = now
+        _PROMOTE.execute(source, {"enrollment_id": waiting, "last_modified": now})

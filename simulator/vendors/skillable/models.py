@@ -7,14 +7,22 @@ from one organization never matches a row of another.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import Boolean, Index, Integer, String, UniqueConstraint, func, select
+from sqlalchemy import Boolean, ColumnElement, Index, Integer, String, UniqueConstraint, func, or_, select
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from simulator.core.db import Base, TenantScoped
 from simulator.vendors.skillable.states import SEAT_HOLDING
 
 SEAT_HOLDING_CODES = sorted(int(s) for s in SEAT_HOLDING)
+
+
+def holds_seat(status: Any) -> ColumnElement[bool]:
+    """`status` is a seat-holding code. Spelled as comparisons, not IN (...): an IN-list is
+    expanded when executed, and statements compiled once (`core.store.Statement`) bind
+    plain values only."""
+    return or_(*(status == code for code in SEAT_HOLDING_CODES))
 
 
 class SkillableApiKey(TenantScoped, Base):
@@ -58,6 +66,9 @@ class SkillableClassEnrollment(TenantScoped, Base):
 
     __table_args__ = (
         UniqueConstraint("tenant", "class_id", "user_id", name="uq_skillable_enrollments_class_user"),
+        # A class's enrollments in id order: SearchClassEnrollments?classId=... reads only
+        # that class's rows (without it SQLite walks the whole tenant to skip a sort).
+        Index("ix_skillable_enrollments_tenant_class", "tenant", "class_id", "id"),
         Index("ix_skillable_enrollments_tenant_user", "tenant", "user_id"),
         Index("ix_skillable_enrollments_tenant_status", "tenant", "enrollment_status_id"),
         Index("ix_skillable_enrollments_tenant_created", "tenant", "created"),
@@ -85,7 +96,7 @@ class SkillableClass(TenantScoped, Base):
         select(func.count(SkillableClassEnrollment.id))
         .where(
             SkillableClassEnrollment.class_id == id,
-            SkillableClassEnrollment.enrollment_status_id.in_(SEAT_HOLDING_CODES),
+            holds_seat(SkillableClassEnrollment.enrollment_status_id),
         )
         .correlate_except(SkillableClassEnrollment)
         .scalar_subquery()

@@ -62,7 +62,7 @@ def _strict(ctx: RequestContext) -> bool:
 
 @operations("createClassEnrollment")
 def create_class_enrollment(ctx: RequestContext) -> Reply:
-    row = backend.create_enrollment(ctx.session, ctx.tenant, ctx.now(), _fields(ctx.query), strict=_strict(ctx))
+    row = backend.create_enrollment(ctx.store, ctx.tenant, ctx.now(), _fields(ctx.query), strict=_strict(ctx))
     return Reply(200, wire.write_result(enrollment_id=row.id))
 
 
@@ -70,20 +70,20 @@ def create_class_enrollment(ctx: RequestContext) -> Reply:
 def update_class_enrollment(ctx: RequestContext) -> Reply:
     enrollment_id = p.required_int(ctx.path_params, "id")
     fields = _fields(ctx.query)
-    backend.update_enrollment(ctx.session, ctx.tenant, ctx.now(), enrollment_id, fields, strict=_strict(ctx))
+    backend.update_enrollment(ctx.store, ctx.tenant, ctx.now(), enrollment_id, fields, strict=_strict(ctx))
     return Reply(200, wire.write_result())
 
 
 @operations("getClassEnrollment")
 def get_class_enrollment(ctx: RequestContext) -> Reply:
-    row = backend.get_enrollment(ctx.session, ctx.tenant, p.required_int(ctx.path_params, "id"))
+    row = backend.get_enrollment(ctx.store, ctx.tenant, p.required_int(ctx.path_params, "id"))
     return Reply(200, wire.results([wire.class_enrollment(row)]))
 
 
 @operations("getClassEnrollmentByClassAndUser")
 def get_class_enrollment_by_class_and_user(ctx: RequestContext) -> Reply:
     class_id, user_id = p.required_int(ctx.query, "classId"), p.required_int(ctx.query, "userId")
-    row = backend.get_enrollment_by_class_and_user(ctx.session, ctx.tenant, class_id, user_id)
+    row = backend.get_enrollment_by_class_and_user(ctx.store, ctx.tenant, class_id, user_id)
     return Reply(200, wire.results([wire.class_enrollment(row)]))
 
 
@@ -98,13 +98,13 @@ def search_class_enrollments(ctx: RequestContext) -> Reply:
         created_after=_unix(q, "createdAfter"),
         created_before=_unix(q, "createdBefore"),
     )
-    rows, total = search.search_enrollments(ctx.session, ctx.tenant, where, _page(q))
+    rows, total = search.search_enrollments(ctx.store, ctx.tenant, where, _page(q))
     return Reply(200, wire.results((wire.class_enrollment(r) for r in rows), total=total))
 
 
 @operations("getClass")
 def get_class(ctx: RequestContext) -> Reply:
-    row = backend.get_class(ctx.session, ctx.tenant, p.required_int(ctx.path_params, "id"))
+    row = backend.get_class(ctx.store, ctx.tenant, p.required_int(ctx.path_params, "id"))
     return Reply(200, wire.results([wire.klass(row)]))
 
 
@@ -117,5 +117,5 @@ def search_classes(ctx: RequestContext) -> Reply:
         starts_after=_unix(q, "startsAfter"),
         starts_before=_unix(q, "startsBefore"),
     )
-    rows, total = search.search_classes(ctx.session, ctx.tenant, where, _page(q))
+    rows, total = search.search_classes(ctx.store, ctx.tenant, where, _page(q))
     return Reply(200, wire.results((wire.klass(r) for r in rows), total=total))

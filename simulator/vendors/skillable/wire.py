@@ -12,6 +12,7 @@ from typing import Any
 
 from simulator.core import clock
 from simulator.vendors.skillable.models import SkillableClass, SkillableClassEnrollment
+from simulator.vendors.skillable.records import ClassRecord, EnrollmentRecord
 from simulator.vendors.skillable.states import ApiStatus
 
 # Operations answering in lower case; every other operation answers in PascalCase.
@@ -20,7 +21,7 @@ CREATE_OPERATION = "createClassEnrollment"
 SEARCH_OPERATIONS = frozenset({"searchClassEnrollments", "searchClasses"})
 
 
-def class_enrollment(row: SkillableClassEnrollment) -> dict[str, Any]:
+def class_enrollment(row: EnrollmentRecord | SkillableClassEnrollment) -> dict[str, Any]:
     return {
         "Id": row.id,
         "ExternalId": row.external_id,
@@ -37,7 +38,7 @@ def class_enrollment(row: SkillableClassEnrollment) -> dict[str, Any]:
     }
 
 
-def klass(row: SkillableClass) -> dict[str, Any]:
+def klass(row: ClassRecord | SkillableClass) -> dict[str, Any]:
     return {
         "Id": row.id,
         "Name": row.name,
