@@ -121,7 +121,9 @@ class Statement:
         self._by_dialect: dict[str, _Prepared] = {}
         # Result converters, made on the first execution: some depend on the driver's type code
         # for the column (psycopg's numerics), which only the cursor's description gives.
-        self._readers: dict[str, tuple[Processor | None, ...]] = {}
+        # Only the columns that have one are listed (position, converter): most have none, and
+        # a page of a list would otherwise pay a call per value for nothing.
+        self._readers: dict[str, tuple[tuple[int, Processor], ...]] = {}
 
     def _prepare(self, dialect: Dialect) -> _Prepared:
         prepared = self._by_dialect.get(dialect.name)
@@ -177,14 +179,17 @@ class Statement:
         finally:
             cursor.close()
 
-    def _make_readers(self, dialect: Dialect, description: Sequence[Sequence[Any]]) -> tuple[Processor | None, ...]:
+    def _make_readers(
+        self, dialect: Dialect, description: Sequence[Sequence[Any]]
+    ) -> tuple[tuple[int, Processor], ...]:
         columns: Sequence[ColumnElement[Any]] = (
             list(self.statement.selected_columns) if isinstance(self.statement, Select) else []
         )
-        return tuple(
+        readers = (
             column.type.dialect_impl(dialect).result_processor(dialect, described[1])
             for column, described in zip(columns, description, strict=True)
         )
+        return tuple((position, read) for position, read in enumerate(readers) if read is not None)
 
     def rows(self, source: Source, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         cursor, dialect = self._run(source, params)
@@ -195,9 +200,9 @@ class Statement:
                 readers = self._readers[dialect.name] = self._make_readers(dialect, cursor.description)
         finally:
             cursor.close()
-        if not any(readers):
+        if not readers:
             return [tuple(row) for row in raw]
-        return [tuple(_read(read, value) for read, value in zip(readers, row, strict=True)) for row in raw]
+        return [_converted(row, readers) for row in raw]
 
     def first(self, source: Source, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
         found = self.rows(source, params)
@@ -208,8 +213,13 @@ class Statement:
         return found[0][0] if found else None
 
 
-def _read(read: Processor | None, value: Any) -> Any:
-    return value if read is None or value is None else read(value)
+def _converted(row: Sequence[Any], readers: tuple[tuple[int, Processor], ...]) -> tuple[Any, ...]:
+    values = list(row)
+    for position, read in readers:
+        value = values[position]
+        if value is not None:
+            values[position] = read(value)
+    return tuple(values)
 
 
 def insert_all_columns(table: Table) -> Statement:
