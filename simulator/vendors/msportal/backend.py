@@ -120,8 +120,22 @@ def _enrollment_list_statements(filters: tuple[str, ...]) -> tuple[Statement, St
     return Statement(page), Statement(count)
 
 
-def _paged(page: int, limit: int) -> dict[str, int]:
-    return {"limit": limit, "offset": (page - 1) * limit}
+def _page(
+    page_of: Statement, count_of: Statement, store: Source, params: Mapping[str, Any], *, page: int, limit: int
+) -> tuple[list[tuple[Any, ...]], Page]:
+    """A page of rows and the count behind it, in the same transaction.
+
+    A page that is neither full nor past the end (the last page, often the only one) tells
+    the total itself: the rows it skipped plus the rows it holds. Only otherwise is the
+    count run.
+    """
+    offset = (page - 1) * limit
+    rows = page_of.rows(store, {**params, "limit": limit, "offset": offset})
+    if len(rows) < limit and (rows or not offset):
+        total = offset + len(rows)
+    else:
+        total = int(count_of.scalar(store, params) or 0)
+    return rows, Page(page, limit, total)
 
 
 def list_enrollment_values(
@@ -131,8 +145,7 @@ def list_enrollment_values(
     used = tuple(name for name in _ENROLLMENT_FILTERS if name in filters)
     page_of, count_of = _enrollment_list_statements(used)
     params = {"tenant": tenant, **{name: filters[name] for name in used}}
-    total = count_of.scalar(store, params) or 0
-    return page_of.rows(store, {**params, **_paged(page, limit)}), Page(page, limit, int(total))
+    return _page(page_of, count_of, store, params, page=page, limit=limit)
 
 
 _SAVE_ENROLLMENT = Statement(
@@ -407,9 +420,7 @@ def get_course_values(store: Source, tenant: str, course_id: str) -> tuple[Any, 
 
 
 def list_course_values(store: Source, tenant: str, *, page: int, limit: int) -> tuple[list[tuple[Any, ...]], Page]:
-    total = _COURSE_COUNT.scalar(store, {"tenant": tenant}) or 0
-    rows = _COURSE_PAGE.rows(store, {"tenant": tenant, **_paged(page, limit)})
-    return rows, Page(page, limit, int(total))
+    return _page(_COURSE_PAGE, _COURSE_COUNT, store, {"tenant": tenant}, page=page, limit=limit)
 
 
 _COURSE_FIELDS = {
@@ -487,5 +498,4 @@ def list_certificate_values(
     used = tuple(name for name in _CERTIFICATE_FILTERS if name in filters)
     page_of, count_of = _certificate_list_statements(used, bool(filters.get("includeRevoked", False)))
     params = {"tenant": tenant, **{name: filters[name] for name in used}}
-    total = count_of.scalar(store, params) or 0
-    return page_of.rows(store, {**params, **_paged(page, limit)}), Page(page, limit, int(total))
+    return _page(page_of, count_of, store, params, page=page, limit=limit)

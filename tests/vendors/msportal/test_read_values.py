@@ -157,3 +157,17 @@ def test_an_unknown_or_other_tenants_enrollment_is_not_found(lms_sim: InProcessS
             with pytest.raises(ApiError) as raised:
                 backend.get_enrollment_values(session, tenant, enrollment_id)
             assert raised.value.status == 404
+
+
+@pytest.mark.parametrize("path", ["/enrollments", "/courses", "/certificates"])
+def test_every_page_tells_the_same_total_full_partial_or_past_the_end(lms_sim: InProcessSimulator, path: str) -> None:
+    total = len(_all(lms_sim, path, "acme"))
+    assert 2 < total < 100
+    for limit in (1, 2, total - 1, total, total + 1):
+        last = -(-total // limit)
+        for page in sorted({1, 2, last, last + 1, last + 5}):
+            r = lms_sim.client.get(f"{BASE}{path}", params={"page": page, "limit": limit}, headers=KEYS["acme"])
+            body = r.json()
+            expected_rows = max(0, min(limit, total - (page - 1) * limit))
+            assert (body["pagination"]["totalCount"], len(body["data"])) == (total, expected_rows), (limit, page)
+            assert body["pagination"]["hasNextPage"] == (page < last), (limit, page)
