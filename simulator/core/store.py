@@ -205,15 +205,7 @@ class Statement:
             cursor.close()
         if not readers:
             return [tuple(row) for row in raw]
-        out = []
-        for row in raw:
-            values = list(row)
-            for i, read in readers:
-                value = values[i]
-                if value is not None:
-                    values[i] = read(value)
-            out.append(tuple(values))
-        return out
+        return [_converted(row, readers) for row in raw]
 
     def first(self, source: Source, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
         found = self.rows(source, params)
@@ -240,6 +232,15 @@ def _fast_reader(column: ColumnElement[Any], dialect: Dialect) -> Processor | No
         return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
 
     return read
+
+
+def _converted(row: Sequence[Any], readers: Readers) -> tuple[Any, ...]:
+    values = list(row)
+    for position, read in readers:
+        value = values[position]
+        if value is not None:
+            values[position] = read(value)
+    return tuple(values)
 
 
 def insert_all_columns(table: Table) -> Statement:

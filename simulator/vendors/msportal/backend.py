@@ -1,22 +1,26 @@
 """MSPortal training rules: enrollments, courses and certificates of one tenant.
 
-No HTTP here: functions take a session, the tenant and the simulated `now`, and raise
-`ApiError` with MSPortal's statuses and codes.
+No HTTP here: functions take the request's store (or a session), the tenant and the
+simulated `now`, and raise `ApiError` with MSPortal's statuses and codes. Reads and the
+PATCH of an enrollment run fixed statements on the cursor (`core.store.Statement`) and
+return the values the wire form shows; the ORM is used where a write needs its unit of
+work (bulk enroll, a course update, issuing a certificate).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Integer, Select, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from simulator.core import ids
 from simulator.core.errors import ApiError
-from simulator.core.store import Source, Statement
+from simulator.core.store import Source, Statement, Store
 from simulator.vendors.msportal import states
 from simulator.vendors.msportal.models import MspCertificate, MspCompany, MspCourse, MspEnrollment, MspUser
 
@@ -32,29 +36,8 @@ class Page:
         return (self.total + self.limit - 1) // self.limit
 
 
-EnrollmentView = tuple[MspEnrollment, MspCourse, MspUser]
-
-
 def not_found(what: str) -> ApiError:
     return ApiError(404, f"{what} not found", code="NOT_FOUND")
-
-
-def _enrollment_query(tenant: str) -> Select[MspEnrollment, MspCourse, MspUser]:
-    return (
-        select(MspEnrollment, MspCourse, MspUser)
-        .join(MspCourse, MspCourse.id == MspEnrollment.course_id)
-        .join(MspUser, MspUser.id == MspEnrollment.user_id)
-        .where(MspEnrollment.tenant == tenant)
-    )
-
-
-# The single-record read is the hottest statement: built once, so a request only binds values.
-_ENROLLMENT_BY_ID = (
-    select(MspEnrollment, MspCourse, MspUser)
-    .join(MspCourse, MspCourse.id == MspEnrollment.course_id)
-    .join(MspUser, MspUser.id == MspEnrollment.user_id)
-    .where(MspEnrollment.tenant == bindparam("tenant"), MspEnrollment.id == bindparam("enrollment_id"))
-)
 
 
 # What an enrollment's wire form shows, in the order `wire.enrollment_from_values` reads it.
@@ -77,84 +60,169 @@ ENROLLMENT_WIRE_COLUMNS = (
     MspEnrollment.certificate_id,
     MspEnrollment.company_id,
 )
+# Where a PATCH finds, in those values, what it may change (`_ENROLLMENT_FOR_UPDATE` adds
+# the course's rules after them).
+_E_ID, _E_COURSE, _E_USER = 0, 1, 4
+_E_STATUS, _E_PROGRESS, _E_SCORE = 7, 8, 9
+_E_STARTED, _E_COMPLETED, _E_DUE, _E_CERTIFICATE = 11, 12, 13, 15
+_E_PASSING, _E_EXPIRES_AFTER = len(ENROLLMENT_WIRE_COLUMNS), len(ENROLLMENT_WIRE_COLUMNS) + 1
 
-# GET of one enrollment on the DBAPI cursor: loading three ORM entities was half of the
-# request's cost, and a read needs their values only (see `core.store`).
-_ENROLLMENT_VALUES_BY_ID = Statement(
-    select(*ENROLLMENT_WIRE_COLUMNS)
-    .join(MspCourse, MspCourse.id == MspEnrollment.course_id)
-    .join(MspUser, MspUser.id == MspEnrollment.user_id)
-    .where(MspEnrollment.tenant == bindparam("tenant"), MspEnrollment.id == bindparam("enrollment_id"))
+
+def _enrollments(*columns: Any) -> Select[Any]:
+    return (
+        select(*columns)
+        .join(MspCourse, MspCourse.id == MspEnrollment.course_id)
+        .join(MspUser, MspUser.id == MspEnrollment.user_id)
+    )
+
+
+# Reads of enrollments run on the DBAPI cursor (see `core.store`): loading ORM entities cost
+# more than the database's own work, and a read needs their values only.
+_BY_ID = (MspEnrollment.tenant == bindparam("tenant"), MspEnrollment.id == bindparam("enrollment_id"))
+_ENROLLMENT_VALUES_BY_ID = Statement(_enrollments(*ENROLLMENT_WIRE_COLUMNS).where(*_BY_ID))
+_ENROLLMENT_FOR_UPDATE = Statement(
+    _enrollments(*ENROLLMENT_WIRE_COLUMNS, MspCourse.passing_score, MspCourse.expires_after_days).where(*_BY_ID)
 )
 
 
 def get_enrollment_values(store: Source, tenant: str, enrollment_id: str) -> tuple[Any, ...]:
     """One enrollment's wire values (`ENROLLMENT_WIRE_COLUMNS`), for reading only."""
-    rows = _ENROLLMENT_VALUES_BY_ID.rows(store, {"tenant": tenant, "enrollment_id": enrollment_id})
-    if not rows:
+    found = _ENROLLMENT_VALUES_BY_ID.first(store, {"tenant": tenant, "enrollment_id": enrollment_id})
+    if found is None:
         raise not_found("Enrollment")
-    return rows[0]
+    return found
 
 
-def get_enrollment(session: Session, tenant: str, enrollment_id: str) -> EnrollmentView:
-    row = session.execute(_ENROLLMENT_BY_ID, {"tenant": tenant, "enrollment_id": enrollment_id}).first()
-    if row is None:
-        raise not_found("Enrollment")
-    return row[0], row[1], row[2]
+# The list's filters (query name -> column); a page statement and a count statement are built
+# once for each combination a client uses (at most sixteen).
+_ENROLLMENT_FILTERS = {
+    "userId": MspEnrollment.user_id,
+    "courseId": MspEnrollment.course_id,
+    "status": MspEnrollment.status,
+    "companyId": MspEnrollment.company_id,
+}
+_PAGE = (bindparam("limit", type_=Integer), bindparam("offset", type_=Integer))
 
 
-def list_enrollments(
-    session: Session, tenant: str, *, page: int, limit: int, filters: Mapping[str, Any]
-) -> tuple[list[EnrollmentView], Page]:
-    conditions = [MspEnrollment.tenant == tenant]
-    if "userId" in filters:
-        conditions.append(MspEnrollment.user_id == filters["userId"])
-    if "courseId" in filters:
-        conditions.append(MspEnrollment.course_id == filters["courseId"])
-    if "status" in filters:
-        conditions.append(MspEnrollment.status == filters["status"])
-    if "companyId" in filters:
-        conditions.append(MspEnrollment.company_id == filters["companyId"])
-    total = session.scalar(select(func.count()).select_from(MspEnrollment).where(*conditions)) or 0
-    stmt = (
-        _enrollment_query(tenant)
-        .where(*conditions[1:])
+@functools.cache
+def _enrollment_list_statements(filters: tuple[str, ...]) -> tuple[Statement, Statement]:
+    conditions = [MspEnrollment.tenant == bindparam("tenant")]
+    conditions += [_ENROLLMENT_FILTERS[name] == bindparam(name) for name in filters]
+    limit, offset = _PAGE
+    page = (
+        _enrollments(*ENROLLMENT_WIRE_COLUMNS)
+        .where(*conditions)
         .order_by(MspEnrollment.enrolled_at.desc(), MspEnrollment.id)
         .limit(limit)
-        .offset((page - 1) * limit)
+        .offset(offset)
     )
-    return list(session.execute(stmt)), Page(page, limit, int(total))
+    count = select(func.count()).select_from(MspEnrollment).where(*conditions)
+    return Statement(page), Statement(count)
+
+
+def _page(
+    page_of: Statement, count_of: Statement, store: Source, params: Mapping[str, Any], *, page: int, limit: int
+) -> tuple[list[tuple[Any, ...]], Page]:
+    """A page of rows and the count behind it, in the same transaction.
+
+    A page that is neither full nor past the end (the last page, often the only one) tells
+    the total itself: the rows it skipped plus the rows it holds. Only otherwise is the
+    count run.
+    """
+    offset = (page - 1) * limit
+    rows = page_of.rows(store, {**params, "limit": limit, "offset": offset})
+    if len(rows) < limit and (rows or not offset):
+        total = offset + len(rows)
+    else:
+        total = int(count_of.scalar(store, params) or 0)
+    return rows, Page(page, limit, total)
+
+
+def list_enrollment_values(
+    store: Source, tenant: str, *, page: int, limit: int, filters: Mapping[str, Any]
+) -> tuple[list[tuple[Any, ...]], Page]:
+    """A page of enrollments' wire values (`ENROLLMENT_WIRE_COLUMNS`) and the count behind it."""
+    used = tuple(name for name in _ENROLLMENT_FILTERS if name in filters)
+    page_of, count_of = _enrollment_list_statements(used)
+    params = {"tenant": tenant, **{name: filters[name] for name in used}}
+    return _page(page_of, count_of, store, params, page=page, limit=limit)
+
+
+_SAVE_ENROLLMENT = Statement(
+    update(MspEnrollment)
+    .where(*_BY_ID)
+    .values(
+        status=bindparam("new_status", type_=MspEnrollment.status.type),
+        progress=bindparam("new_progress", type_=MspEnrollment.progress.type),
+        score=bindparam("new_score", type_=MspEnrollment.score.type),
+        due_date=bindparam("new_due_date", type_=MspEnrollment.due_date.type),
+        started_at=bindparam("new_started_at", type_=MspEnrollment.started_at.type),
+        completed_at=bindparam("new_completed_at", type_=MspEnrollment.completed_at.type),
+        certificate_id=bindparam("new_certificate_id", type_=MspEnrollment.certificate_id.type),
+    )
+)
 
 
 def update_enrollment(
-    session: Session, tenant: str, enrollment_id: str, changes: Mapping[str, Any], now: dt.datetime
-) -> EnrollmentView:
-    """Apply the changes; returns the enrollment as it now is (one read, not a second query)."""
-    enrollment, course, user = get_enrollment(session, tenant, enrollment_id)
-    was = enrollment.status
+    store: Store, tenant: str, enrollment_id: str, changes: Mapping[str, Any], now: dt.datetime
+) -> tuple[Any, ...]:
+    """Apply the changes; returns the enrollment's wire values as they now are.
+
+    One read (the enrollment with its course's rules) and one UPDATE; the ORM only when a
+    certificate is issued (its seeded ids come from the session).
+    """
+    found = _ENROLLMENT_FOR_UPDATE.first(store, {"tenant": tenant, "enrollment_id": enrollment_id})
+    if found is None:
+        raise not_found("Enrollment")
+    values = list(found[:_E_PASSING])
+    was = values[_E_STATUS]
     status = changes.get("status", was)
     _refuse_contradictions(status, changes)
     if "progress" in changes:
-        enrollment.progress = float(changes["progress"])
+        values[_E_PROGRESS] = float(changes["progress"])
     if "score" in changes:
-        enrollment.score = float(changes["score"])
+        values[_E_SCORE] = float(changes["score"])
     if "dueDate" in changes:
-        enrollment.due_date = changes["dueDate"]
-    enrollment.status = status
+        values[_E_DUE] = changes["dueDate"]
+    values[_E_STATUS] = status
     if status == states.NOT_STARTED and "status" in changes:
-        enrollment.progress, enrollment.started_at = 0.0, None  # what not started means
-    elif enrollment.started_at is None and (status != states.NOT_STARTED or enrollment.progress > 0):
-        enrollment.started_at = now
+        values[_E_PROGRESS], values[_E_STARTED] = 0.0, None  # what not started means
+    elif values[_E_STARTED] is None and (status != states.NOT_STARTED or values[_E_PROGRESS] > 0):
+        values[_E_STARTED] = now
     if status == states.COMPLETED:
         if was != states.COMPLETED:
-            enrollment.completed_at = now
-        enrollment.progress = 100.0
-        if enrollment.certificate_id is None and passes(course, enrollment.score):
-            issue_certificate(session, enrollment, course, now)
+            values[_E_COMPLETED] = now
+        values[_E_PROGRESS] = 100.0
+        if values[_E_CERTIFICATE] is None and passes(found[_E_PASSING], values[_E_SCORE]):
+            values[_E_CERTIFICATE] = issue_certificate(
+                store.session,
+                tenant,
+                enrollment_id=enrollment_id,
+                course_id=values[_E_COURSE],
+                user_id=values[_E_USER],
+                expires_after_days=found[_E_EXPIRES_AFTER],
+                now=now,
+            )
     elif was == states.COMPLETED:
-        enrollment.completed_at = None
-        revoke_certificate(session, enrollment, now, f"Enrollment moved back to {status}")
-    return enrollment, course, user
+        values[_E_COMPLETED] = None
+        if values[_E_CERTIFICATE] is not None:
+            revoke_certificate(store, tenant, values[_E_CERTIFICATE], now, f"Enrollment moved back to {status}")
+            values[_E_CERTIFICATE] = None
+    _SAVE_ENROLLMENT.execute(
+        store,
+        {
+            "tenant": tenant,
+            "enrollment_id": enrollment_id,
+            "new_status": values[_E_STATUS],
+            "new_progress": values[_E_PROGRESS],
+            "new_score": values[_E_SCORE],
+            "new_due_date": values[_E_DUE],
+            "new_started_at": values[_E_STARTED],
+            "new_completed_at": values[_E_COMPLETED],
+            "new_certificate_id": values[_E_CERTIFICATE],
+        },
+    )
+    return tuple(values)
 
 
 # The progress a status implies: a PATCH that sets the status with another progress, or
@@ -185,40 +253,60 @@ def _refuse_contradictions(status: str, changes: Mapping[str, Any]) -> None:
     )
 
 
-def passes(course: MspCourse, score: float | None) -> bool:
-    if course.passing_score is None:
+def passes(passing_score: float | None, score: float | None) -> bool:
+    """Whether a score earns the course's certificate (any score does when it has no pass mark)."""
+    if passing_score is None:
         return True
-    return score is not None and score >= course.passing_score
+    return score is not None and score >= passing_score
 
 
 def issue_certificate(
-    session: Session, enrollment: MspEnrollment, course: MspCourse, now: dt.datetime
-) -> MspCertificate:
-    tenant = enrollment.tenant
+    session: Session,
+    tenant: str,
+    *,
+    enrollment_id: str,
+    course_id: str,
+    user_id: str,
+    expires_after_days: int | None,
+    now: dt.datetime,
+) -> str:
+    """Issue a completed enrollment's certificate; its id."""
     number = ids.next_value(session, f"msportal:{tenant}:certificate-number")
     cert = MspCertificate(
         id=ids.new_uuid(session, f"msportal:{tenant}:certificate"),
         tenant=tenant,
-        enrollment_id=enrollment.id,
-        course_id=course.id,
-        user_id=enrollment.user_id,
+        enrollment_id=enrollment_id,
+        course_id=course_id,
+        user_id=user_id,
         certificate_number=f"CERT-{now.year}-{number:06d}",
         verification_code=ids.new_hex(session, f"msportal:{tenant}:verification", 10).upper(),
         issued_at=now,
-        expires_at=now + dt.timedelta(days=course.expires_after_days) if course.expires_after_days else None,
+        expires_at=now + dt.timedelta(days=expires_after_days) if expires_after_days else None,
     )
     session.add(cert)
-    enrollment.certificate_id = cert.id
-    return cert
+    return cert.id
 
 
-def revoke_certificate(session: Session, enrollment: MspEnrollment, now: dt.datetime, reason: str) -> None:
-    if enrollment.certificate_id is None:
-        return
-    cert = session.get(MspCertificate, enrollment.certificate_id)
-    if cert is not None and not cert.is_revoked:
-        cert.is_revoked, cert.revoked_at, cert.revoked_reason = True, now, reason
-    enrollment.certificate_id = None
+_REVOKE_CERTIFICATE = Statement(
+    update(MspCertificate)
+    .where(
+        MspCertificate.tenant == bindparam("tenant"),
+        MspCertificate.id == bindparam("certificate_id"),
+        MspCertificate.is_revoked.is_(False),
+    )
+    .values(
+        is_revoked=True,
+        revoked_at=bindparam("now", type_=MspCertificate.revoked_at.type),
+        revoked_reason=bindparam("reason", type_=MspCertificate.revoked_reason.type),
+    )
+)
+
+
+def revoke_certificate(store: Source, tenant: str, certificate_id: str, now: dt.datetime, reason: str) -> None:
+    """Revoke a certificate unless it already is (a revocation keeps its first date and reason)."""
+    _REVOKE_CERTIFICATE.execute(
+        store, {"tenant": tenant, "certificate_id": certificate_id, "now": now, "reason": reason}
+    )
 
 
 def bulk_enroll(
@@ -279,27 +367,60 @@ def get_course(session: Session, tenant: str, course_id: str) -> MspCourse:
     return course
 
 
-def list_courses(session: Session, tenant: str, *, page: int, limit: int) -> tuple[list[MspCourse], Page]:
-    total = session.scalar(select(func.count()).select_from(MspCourse).where(MspCourse.tenant == tenant)) or 0
-    stmt = (
-        select(MspCourse)
-        .where(MspCourse.tenant == tenant)
-        .order_by(MspCourse.title, MspCourse.id)
-        .limit(limit)
-        .offset((page - 1) * limit)
-    )
-    return list(session.scalars(stmt)), Page(page, limit, int(total))
+# What a course's wire form shows, in the order `wire.course_from_values` reads it: the
+# course, its company's name (when the company is the tenant's) and its enrollment count.
+_ENROLLMENT_COUNT = (
+    select(func.count())
+    .where(MspEnrollment.tenant == MspCourse.tenant, MspEnrollment.course_id == MspCourse.id)
+    .scalar_subquery()
+)
+COURSE_WIRE_COLUMNS = (
+    MspCourse.id,
+    MspCourse.title,
+    MspCourse.description,
+    MspCourse.course_type,
+    MspCourse.course_category,
+    MspCourse.is_mandatory,
+    MspCourse.passing_score,
+    MspCourse.duration,
+    MspCourse.max_attempts,
+    MspCourse.expires_after_days,
+    MspCourse.artwork_url,
+    MspCourse.youtube_url,
+    MspCourse.is_global,
+    MspCourse.company_id,
+    MspCompany.name,
+    _ENROLLMENT_COUNT,
+    MspCourse.created_at,
+    MspCourse.updated_at,
+    MspCourse.scorm_url,
+    MspCourse.course_metadata,
+)
+_COURSES = select(*COURSE_WIRE_COLUMNS).outerjoin(
+    MspCompany, and_(MspCompany.id == MspCourse.company_id, MspCompany.tenant == MspCourse.tenant)
+)
+_COURSE_VALUES_BY_ID = Statement(
+    _COURSES.where(MspCourse.tenant == bindparam("tenant"), MspCourse.id == bindparam("course_id"))
+)
+_COURSE_PAGE = Statement(
+    _COURSES.where(MspCourse.tenant == bindparam("tenant"))
+    .order_by(MspCourse.title, MspCourse.id)
+    .limit(_PAGE[0])
+    .offset(_PAGE[1])
+)
+_COURSE_COUNT = Statement(select(func.count()).select_from(MspCourse).where(MspCourse.tenant == bindparam("tenant")))
 
 
-def enrollment_counts(session: Session, tenant: str, course_ids: Sequence[str]) -> dict[str, int]:
-    if not course_ids:
-        return {}
-    stmt = (
-        select(MspEnrollment.course_id, func.count())
-        .where(MspEnrollment.tenant == tenant, MspEnrollment.course_id.in_(course_ids))
-        .group_by(MspEnrollment.course_id)
-    )
-    return {course_id: int(n) for course_id, n in session.execute(stmt)}
+def get_course_values(store: Source, tenant: str, course_id: str) -> tuple[Any, ...]:
+    """One course's wire values (`COURSE_WIRE_COLUMNS`)."""
+    found = _COURSE_VALUES_BY_ID.first(store, {"tenant": tenant, "course_id": course_id})
+    if found is None:
+        raise not_found("Course")
+    return found
+
+
+def list_course_values(store: Source, tenant: str, *, page: int, limit: int) -> tuple[list[tuple[Any, ...]], Page]:
+    return _page(_COURSE_PAGE, _COURSE_COUNT, store, {"tenant": tenant}, page=page, limit=limit)
 
 
 _COURSE_FIELDS = {
@@ -332,34 +453,49 @@ def update_course(
     return course
 
 
-def company_names(session: Session, tenant: str, company_ids: Sequence[str | None]) -> dict[str, str]:
-    wanted = [c for c in set(company_ids) if c]
-    if not wanted:
-        return {}
-    rows = session.execute(
-        select(MspCompany.id, MspCompany.name).where(MspCompany.tenant == tenant, MspCompany.id.in_(wanted))
-    )
-    return dict(rows.all())
+# What a certificate's wire form shows, in the order `wire.certificate_from_values` reads it.
+CERTIFICATE_WIRE_COLUMNS = (
+    MspCertificate.id,
+    MspCertificate.enrollment_id,
+    MspCertificate.certificate_number,
+    MspCertificate.verification_code,
+    MspCertificate.issued_at,
+    MspCertificate.expires_at,
+    MspCertificate.is_revoked,
+    MspCertificate.revoked_at,
+    MspCertificate.revoked_reason,
+    MspCourse.id,
+    MspCourse.title,
+    MspUser.id,
+    MspUser.full_name,
+)
+_CERTIFICATE_FILTERS = {"userId": MspCertificate.user_id, "courseId": MspCertificate.course_id}
 
 
-def list_certificates(
-    session: Session, tenant: str, *, page: int, limit: int, filters: Mapping[str, Any]
-) -> tuple[list[tuple[MspCertificate, MspCourse, MspUser]], Page]:
-    conditions = [MspCertificate.tenant == tenant]
-    if not filters.get("includeRevoked", False):
+@functools.cache
+def _certificate_list_statements(filters: tuple[str, ...], include_revoked: bool) -> tuple[Statement, Statement]:
+    conditions = [MspCertificate.tenant == bindparam("tenant")]
+    if not include_revoked:
         conditions.append(MspCertificate.is_revoked.is_(False))
-    if "userId" in filters:
-        conditions.append(MspCertificate.user_id == filters["userId"])
-    if "courseId" in filters:
-        conditions.append(MspCertificate.course_id == filters["courseId"])
-    total = session.scalar(select(func.count()).select_from(MspCertificate).where(*conditions)) or 0
-    stmt = (
-        select(MspCertificate, MspCourse, MspUser)
+    conditions += [_CERTIFICATE_FILTERS[name] == bindparam(name) for name in filters]
+    page = (
+        select(*CERTIFICATE_WIRE_COLUMNS)
         .join(MspCourse, MspCourse.id == MspCertificate.course_id)
         .join(MspUser, MspUser.id == MspCertificate.user_id)
         .where(*conditions)
         .order_by(MspCertificate.issued_at.desc(), MspCertificate.id)
-        .limit(limit)
-        .offset((page - 1) * limit)
+        .limit(_PAGE[0])
+        .offset(_PAGE[1])
     )
-    return list(session.execute(stmt)), Page(page, limit, int(total))
+    count = select(func.count()).select_from(MspCertificate).where(*conditions)
+    return Statement(page), Statement(count)
+
+
+def list_certificate_values(
+    store: Source, tenant: str, *, page: int, limit: int, filters: Mapping[str, Any]
+) -> tuple[list[tuple[Any, ...]], Page]:
+    """A page of certificates' wire values (`CERTIFICATE_WIRE_COLUMNS`) and the count behind it."""
+    used = tuple(name for name in _CERTIFICATE_FILTERS if name in filters)
+    page_of, count_of = _certificate_list_statements(used, bool(filters.get("includeRevoked", False)))
+    params = {"tenant": tenant, **{name: filters[name] for name in used}}
+    return _page(page_of, count_of, store, params, page=page, limit=limit)

@@ -195,6 +195,10 @@ def _enrollment(
         "company_id": _company(item, path, companies),
     }
     course = courses[course_id]
-    if status == states.COMPLETED and completed_at is not None and backend.passes(course, enrollment["score"]):
+    if (
+        status == states.COMPLETED
+        and completed_at is not None
+        and backend.passes(course.passing_score, enrollment["score"])
+    ):
         enrollment["certificate_id"] = certificates.issue(enrollment, course, completed_at)
     return enrollment

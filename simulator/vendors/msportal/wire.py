@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from simulator.core.clock import iso
-from simulator.vendors.msportal.backend import ENROLLMENT_WIRE_COLUMNS, Page
+from simulator.vendors.msportal.backend import CERTIFICATE_WIRE_COLUMNS, ENROLLMENT_WIRE_COLUMNS, Page
 from simulator.vendors.msportal.models import MspCertificate, MspCourse, MspEnrollment, MspUser
 
 
@@ -16,15 +16,26 @@ def _number(value: float | None) -> float | int | None:
     return int(value) if float(value).is_integer() else value
 
 
-# Where each of `backend.ENROLLMENT_WIRE_COLUMNS` lives on the (enrollment, course, user)
-# entities the ORM path holds: one list of columns serves both paths.
-_ENTITY_INDEX: dict[Any, int] = {MspEnrollment: 0, MspCourse: 1, MspUser: 2}
-_ENROLLMENT_ATTRIBUTES = tuple((_ENTITY_INDEX[c.class_], c.key) for c in ENROLLMENT_WIRE_COLUMNS)
+Attributes = tuple[tuple[int, str], ...]
+
+
+def _attributes(columns: Sequence[Any], entities: Sequence[Any]) -> Attributes:
+    """Where each of a wire column list lives on the ORM entities the dashboard holds (which
+    entity, which attribute): one list of columns serves the cursor and the ORM."""
+    index = {entity: i for i, entity in enumerate(entities)}
+    return tuple((index[c.class_], c.key) for c in columns)
+
+
+def _values(attributes: Attributes, *entities: Any) -> list[Any]:
+    return [getattr(entities[which], name) for which, name in attributes]
+
+
+_ENROLLMENT_ATTRIBUTES = _attributes(ENROLLMENT_WIRE_COLUMNS, (MspEnrollment, MspCourse, MspUser))
+_CERTIFICATE_ATTRIBUTES = _attributes(CERTIFICATE_WIRE_COLUMNS, (MspCertificate, MspCourse, MspUser))
 
 
 def enrollment(e: MspEnrollment, course: MspCourse, user: MspUser) -> dict[str, Any]:
-    entities = (e, course, user)
-    return enrollment_from_values([getattr(entities[which], name) for which, name in _ENROLLMENT_ATTRIBUTES])
+    return enrollment_from_values(_values(_ENROLLMENT_ATTRIBUTES, e, course, user))
 
 
 def enrollment_from_values(values: Sequence[Any]) -> dict[str, Any]:
@@ -65,45 +76,88 @@ def enrollment_from_values(values: Sequence[Any]) -> dict[str, Any]:
     }
 
 
-def course(c: MspCourse, company_name: str | None, enrollment_count: int) -> dict[str, Any]:
+def course_from_values(values: Sequence[Any]) -> dict[str, Any]:
+    """A course's wire form from its values in `backend.COURSE_WIRE_COLUMNS` order."""
+    (
+        course_id,
+        title,
+        description,
+        course_type,
+        course_category,
+        is_mandatory,
+        passing_score,
+        duration,
+        max_attempts,
+        expires_after_days,
+        artwork_url,
+        youtube_url,
+        is_global,
+        company_id,
+        company_name,
+        enrollment_count,
+        created_at,
+        updated_at,
+        scorm_url,
+        metadata,
+    ) = values
     return {
-        "id": c.id,
-        "title": c.title,
-        "description": c.description,
-        "courseType": c.course_type,
-        "courseCategory": c.course_category,
-        "isMandatory": c.is_mandatory,
-        "passingScore": _number(c.passing_score),
-        "duration": c.duration,
-        "maxAttempts": c.max_attempts,
-        "expiresAfterDays": c.expires_after_days,
-        "artworkUrl": c.artwork_url,
-        "youtubeUrl": c.youtube_url,
-        "isGlobal": c.is_global,
-        "company": {"id": c.company_id, "name": company_name} if c.company_id else None,
-        "enrollmentCount": enrollment_count,
-        "createdAt": iso(c.created_at, millis=True),
-        "updatedAt": iso(c.updated_at, millis=True),
-        "scormUrl": c.scorm_url,
-        "metadata": c.course_metadata,
+        "id": course_id,
+        "title": title,
+        "description": description,
+        "courseType": course_type,
+        "courseCategory": course_category,
+        "isMandatory": is_mandatory,
+        "passingScore": _number(passing_score),
+        "duration": duration,
+        "maxAttempts": max_attempts,
+        "expiresAfterDays": expires_after_days,
+        "artworkUrl": artwork_url,
+        "youtubeUrl": youtube_url,
+        "isGlobal": is_global,
+        "company": {"id": company_id, "name": company_name} if company_id else None,
+        "enrollmentCount": int(enrollment_count or 0),
+        "createdAt": iso(created_at, millis=True),
+        "updatedAt": iso(updated_at, millis=True),
+        "scormUrl": scorm_url,
+        "metadata": metadata,
     }
 
 
 def certificate(cert: MspCertificate, course: MspCourse, user: MspUser) -> dict[str, Any]:
+    return certificate_from_values(_values(_CERTIFICATE_ATTRIBUTES, cert, course, user))
+
+
+def certificate_from_values(values: Sequence[Any]) -> dict[str, Any]:
+    """A certificate's wire form from its values in `backend.CERTIFICATE_WIRE_COLUMNS` order."""
+    (
+        certificate_id,
+        enrollment_id,
+        certificate_number,
+        verification_code,
+        issued_at,
+        expires_at,
+        is_revoked,
+        revoked_at,
+        revoked_reason,
+        course_id,
+        course_title,
+        user_id,
+        user_full_name,
+    ) = values
     return {
-        "id": cert.id,
-        "enrollmentId": cert.enrollment_id,
-        "certificateNumber": cert.certificate_number,
-        "verificationCode": cert.verification_code,
-        "issuedAt": iso(cert.issued_at, millis=True),
-        "expiresAt": iso(cert.expires_at, millis=True),
-        "certificateUrl": f"https://app.msportal.ai/certificates/{cert.id}",
-        "imageUrl": f"https://app.msportal.ai/certificates/{cert.id}/image.png",
-        "isRevoked": cert.is_revoked,
-        "revokedAt": iso(cert.revoked_at, millis=True),
-        "revokedReason": cert.revoked_reason,
-        "course": {"id": course.id, "title": course.title},
-        "user": {"id": user.id, "fullName": user.full_name},
+        "id": certificate_id,
+        "enrollmentId": enrollment_id,
+        "certificateNumber": certificate_number,
+        "verificationCode": verification_code,
+        "issuedAt": iso(issued_at, millis=True),
+        "expiresAt": iso(expires_at, millis=True),
+        "certificateUrl": f"https://app.msportal.ai/certificates/{certificate_id}",
+        "imageUrl": f"https://app.msportal.ai/certificates/{certificate_id}/image.png",
+        "isRevoked": is_revoked,
+        "revokedAt": iso(revoked_at, millis=True),
+        "revokedReason": revoked_reason,
+        "course": {"id": course_id, "title": course_title},
+        "user": {"id": user_id, "fullName": user_full_name},
     }
 
 
