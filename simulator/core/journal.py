@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 import orjson
-from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy import Connection, Engine, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from simulator.core import clock
@@ -123,10 +123,11 @@ class JournalWriter:
     """The one writer of a process's journal entries, in answer order, committed in batches.
 
     A request hands its entry over and does not write it: so a read stays a read
-    transaction, and a write's transaction holds its lock no longer than its own work.
-    `flush` writes every waiting entry in one transaction of its own. When the process is
+    transaction. A write stores its entry, and the waiting ones before it, in its own
+    transaction (`write_within`). `flush` writes every waiting entry in one transaction
+    of its own. When the process is
     its database's only server (`batching`), the pipeline flushes a few milliseconds after
-    a read, at once after a write, and whatever reads the journal flushes first (the
+    a read, and whatever reads the journal flushes first (the
     control API, `Database.transaction()`), so every reader sees every entry answered.
     With several processes (workers, or other servers that registered on the database, see
     `Plumbing.shared`), each request's entry is written before its answer is sent: a
@@ -148,6 +149,37 @@ class JournalWriter:
         entry = prepare(fields)
         with self._lock:
             self._entries.append(entry)
+
+    def write_within(self, connection: Connection, fields: dict[str, Any]) -> list[dict[str, Any]] | None:
+        """Write the waiting entries and this one inside the caller's write transaction.
+
+        A write's entry is stored before its answer is sent; in the write's own transaction
+        that costs one INSERT instead of a transaction of its own. The entries go in answer
+        order (the waiting ones first) and are stored when the caller commits; if it does
+        not, it hands back the waiting ones (`put_back`). None, writing nothing, while a batch
+        is being written on another thread: the caller then hands its entry over as usual
+        (waiting for that batch here could wait for the very lock this transaction holds).
+        """
+        if not self._writing.acquire(blocking=False):
+            return None
+        try:
+            entry = prepare(fields)
+            with self._lock:
+                entries, self._entries = self._entries, []
+            entries.append(entry)
+            try:
+                connection.execute(_INSERT, entries)
+            except BaseException:
+                self.put_back(entries[:-1])
+                raise
+            return entries
+        finally:
+            self._writing.release()
+
+    def put_back(self, entries: list[dict[str, Any]]) -> None:
+        """Entries a failed transaction did not store: they wait again, ahead of newer ones."""
+        with self._lock:
+            self._entries[:0] = entries
 
     def flush(self) -> int:
         """Write every waiting entry now; on failure they wait, still ahead of newer ones."""

@@ -228,6 +228,7 @@ class ServiceApp:
         )
         violations: list[Violation] = []
         entry: dict[str, Any] | None = None
+        stored: list[dict[str, Any]] | None = None  # journal entries written in this transaction
         try:
             with connection.begin():
                 if ctx.plumbing is not None:
@@ -242,16 +243,23 @@ class ServiceApp:
                 if binding is not None and settings.validate_responses and ctx.fault is None:
                     reply = self._check_response(ctx, binding, reply, violations)
                 store.finish()
+                if not reads and self.vendor.journaled:
+                    _serialise(reply)
+                    stored = runtime.journal.write_within(
+                        connection, self._journal_entry(ctx, incoming, reply, violations)
+                    )
         except Exception as exc:
+            if stored:
+                runtime.journal.put_back(stored[:-1])  # this request's own entry is made again below
+                stored = None
             if reads and _upgrade_refused(exc):
                 return None
             log.exception("%s %s failed", incoming.method, incoming.full_path)
             reply = self._server_error(ctx)
         finally:
             store.close()
-        if reply.raw is None and reply.body is not None:
-            reply.raw = orjson.dumps(reply.body)  # once: for the wire and the journal alike
-        if self.vendor.journaled:
+        _serialise(reply)
+        if self.vendor.journaled and stored is None:
             entry = self._journal_entry(ctx, incoming, reply, violations)
         return reply, ctx, entry
 
@@ -361,6 +369,12 @@ def _upgrade_refused(exc: BaseException) -> bool:
     if isinstance(orig, sqlite3.OperationalError):
         return "locked" in str(orig)
     return getattr(orig, "sqlstate", None) in ("25006", "25P02")
+
+
+def _serialise(reply: Reply) -> None:
+    """The body as bytes, once: for the wire and the journal alike."""
+    if reply.raw is None and reply.body is not None:
+        reply.raw = orjson.dumps(reply.body)
 
 
 def _maybe_json(raw: bytes) -> Any:

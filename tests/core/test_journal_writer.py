@@ -196,3 +196,42 @@ def test_while_another_server_serves_the_file_every_entry_is_stored_before_its_a
             assert len(_stored(path)) == 2
         client.get(ENROLLMENT, headers=FULL)
         assert len(_stored(path)) == 2  # alone again: entries wait again
+
+
+def test_entries_a_write_took_into_its_transaction_wait_again_when_it_rolls_back(tmp_path: Path) -> None:
+    database = Database(str(tmp_path / "sim.db"))
+    database.create_schema()
+    writer = journal.JournalWriter(database.engine, batching=True)
+
+    def entry(path: str) -> dict[str, Any]:
+        return dict(
+            request_id=path,
+            at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+            vendor="msportal",
+            tenant=None,
+            operation_id=None,
+            method="GET",
+            path=path,
+            query="",
+            status=200,
+            duration_ms=1.0,
+            request_headers={},
+            request_body=None,
+            response_body=None,
+            violations=[],
+            violation_count=0,
+            fault=None,
+        )
+
+    writer.add(entry("/first"))
+    with database.engine.connect() as connection:
+        transaction = connection.begin()
+        stored = writer.write_within(connection, entry("/write"))
+        assert stored is not None and [e["path"] for e in stored] == ["/first", "/write"]
+        assert len(writer) == 0
+        transaction.rollback()
+    writer.put_back(stored[:-1])  # as the pipeline does when the write's transaction fails
+    writer.add(entry("/after"))
+    writer.flush()
+    assert [p for _, p, _ in _stored(tmp_path / "sim.db")] == ["/first", "/after"]
+    database.dispose()
