@@ -112,6 +112,28 @@ def test_vendor_imports_only_core_and_itself(path: Path) -> None:
                 assert name.startswith(("simulator.core", f"simulator.vendors.{vendor}")), f"{path.name} imports {name}"
 
 
+# What core offers the vendors: the request context and its store (statements, session,
+# shared settings), errors, the plugin contract, the model base and column types, time and
+# ids, rate windows, fixtures, tenants, spec access and dashboard hooks. The machinery behind
+# them (pipeline, steps, plumbing, journal, snapshots, the core's own tables) is core's alone.
+VENDOR_INTERFACE = frozenset(
+    {"browse", "clock", "context", "db", "errors", "fixtures", "ids", "ratelimit", "spec", "store", "tenants", "vendor"}
+)
+
+
+@pytest.mark.parametrize("path", _vendor_files(), ids=lambda p: str(p.relative_to(VENDORS)))
+def test_vendor_reaches_core_only_through_its_interface(path: Path) -> None:
+    used: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module == "simulator.core":
+            used.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("simulator.core."):
+            used.add((node.module or "").split(".")[2])
+        elif isinstance(node, ast.Import):
+            used.update(a.name.split(".")[2] for a in node.names if a.name.startswith("simulator.core."))
+    assert used <= VENDOR_INTERFACE, f"{path.name} uses core's {sorted(used - VENDOR_INTERFACE)}"
+
+
 @pytest.mark.parametrize("path", _vendor_files(), ids=lambda p: str(p.relative_to(VENDORS)))
 def test_vendor_reads_time_and_randomness_only_through_core(path: Path) -> None:
     hits = [line for line in path.read_text().splitlines() if FORBIDDEN_CALLS.search(line)]

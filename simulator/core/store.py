@@ -24,12 +24,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Insert, Select, Table, Update, bindparam, insert
+from sqlalchemy import ColumnElement, Connection, Insert, Select, Table, Update, bindparam, insert, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from simulator.core.db import UtcDateTime
+from simulator.core.models import MetaRow
 
 Processor = Callable[[Any], Any]
 Readers = tuple[tuple[int, Processor], ...]  # (position, converter) of the columns that need one
@@ -241,6 +242,28 @@ def _converted(row: Sequence[Any], readers: Readers) -> tuple[Any, ...]:
         if value is not None:
             values[position] = read(value)
     return tuple(values)
+
+
+# -- settings every process shares -----------------------------------------------------------
+
+_SETTING = Statement(select(MetaRow.value).where(MetaRow.key == bindparam("key")))
+
+
+def setting(source: Source, key: str) -> Any:
+    """A value kept in the database for every process (a run-time switch); None if unset.
+
+    Vendors name theirs `<vendor>.<name>`: a full reset removes those (`admin.reset`)."""
+    found = _SETTING.rows(source, {"key": key})
+    return found[0][0] if found else None
+
+
+def set_setting(source: Source, key: str, value: Any) -> None:
+    session = as_store(source).session
+    row = session.get(MetaRow, key)
+    if row is None:
+        session.add(MetaRow(key=key, value=value))
+    else:
+        row.value = value
 
 
 def insert_all_columns(table: Table) -> Statement:

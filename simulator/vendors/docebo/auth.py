@@ -19,15 +19,12 @@ may call everything; a plain user (`user`) may only list and view its own enroll
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from simulator.core import ratelimit
+from simulator.core import ratelimit, store
 from simulator.core.context import Principal, RequestContext
 from simulator.core.errors import ApiError
-from simulator.core.models import MetaRow
 from simulator.core.spec import Operation
-from simulator.core.store import Statement
 from simulator.vendors.docebo import tokens
 from simulator.vendors.docebo.errors import VERSION_HEADERS, invalid_token
 
@@ -46,21 +43,14 @@ def set_rate_limit_profile(session: Session, profile: str) -> None:
     """Switch the rate-limit profile at run time (overrides the vendor option)."""
     if profile not in RATE_LIMIT_PROFILES:
         raise ValueError(f"unknown Docebo rate-limit profile {profile!r}; choose one of {sorted(RATE_LIMIT_PROFILES)}")
-    row = session.get(MetaRow, RATE_LIMIT_META_KEY)
-    if row is None:
-        session.add(MetaRow(key=RATE_LIMIT_META_KEY, value=profile))
-    else:
-        row.value = profile
-
-
-# Read on every request (the profile can change at run time, from any worker): built once.
-_PROFILE = Statement(select(MetaRow.value).where(MetaRow.key == RATE_LIMIT_META_KEY))
+    store.set_setting(session, RATE_LIMIT_META_KEY, profile)
 
 
 def rate_limit_profile(ctx: RequestContext) -> str:
-    found = _PROFILE.rows(ctx.store, {})
-    if found and isinstance(found[0][0], str):
-        return found[0][0]
+    # Read on every request: the profile can change at run time, from any worker.
+    found = store.setting(ctx.store, RATE_LIMIT_META_KEY)
+    if isinstance(found, str):
+        return found
     return str(ctx.settings.option("docebo", "rate_limit", "off"))
 
 
