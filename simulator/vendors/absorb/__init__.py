@@ -85,4 +85,10 @@ VENDOR = VendorPlugin(
     secret_operations=frozenset({"authenticate"}),
     generate=generate.generate,
     dashboard=dashboard.HOOKS,
+    # What a remembered credential depends on (auth.py): the key, the token, and the token
+    # user's active status and admin flag. Users change only through the control plane and
+    # /authenticate (which replaces a token anyway), so watching them costs no request.
+    credential_tables=frozenset(
+        {models.AbsorbPortal.__tablename__, models.AbsorbToken.__tablename__, models.AbsorbUser.__tablename__}
+    ),
 )

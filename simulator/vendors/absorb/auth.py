@@ -40,10 +40,11 @@ def authenticate(ctx: RequestContext, op: Operation) -> Principal:
     key = ctx.headers.get("x-api-key", "").strip()
     if not key:
         raise unauthorized("The x-api-key header is required.")
-    found = _PORTAL.rows(ctx.session, {"api_key": key.lower()})
-    if not found:
+    api_key = key.lower()
+    found = ctx.remember(("absorb.portal", api_key), lambda: _PORTAL.first(ctx.store, {"api_key": api_key}))
+    if found is None:
         raise unauthorized("The x-api-key is not valid.")
-    tenant, api_key, disabled = found[0]
+    tenant, api_key, disabled = found
     principal = Principal(tenant=tenant, subject=f"portal:{api_key}")
     ctx.authenticate_as(principal)
     _count_request(ctx, api_key)
@@ -75,7 +76,11 @@ def bearer_value(header: str) -> str:
     return value
 
 
-# Every request authenticates: both lookups are built once and read plain rows, not ORM objects.
+# Every request authenticates: both lookups are built once, read plain rows, and are
+# remembered by the process (`RequestContext.remember`) until a table in
+# `VENDOR.credential_tables` changes: portals (a key disabled), tokens (a newer one
+# replaces the row) and users (active status, admin flag). Expiry is checked on every
+# request against the simulated clock, which moves without touching those tables.
 _PORTAL = Statement(
     select(AbsorbPortal.tenant, AbsorbPortal.api_key, AbsorbPortal.disabled).where(
         AbsorbPortal.api_key == bindparam("api_key")
@@ -93,10 +98,12 @@ def _token_user(ctx: RequestContext, tenant: str) -> tuple[str, str, bool]:
     token = bearer_value(ctx.headers.get("authorization", ""))
     if not token:
         raise unauthorized("The Authorization header with a token from /authenticate is required.")
-    found = _TOKEN_USER.rows(ctx.session, {"token": token, "tenant": tenant})
-    if not found or found[0][0] <= ctx.now():
+    found = ctx.remember(
+        ("absorb.token", tenant, token), lambda: _TOKEN_USER.first(ctx.store, {"token": token, "tenant": tenant})
+    )
+    if found is None or found[0] <= ctx.now():
         raise unauthorized("The token is invalid, expired or has been replaced by a newer one.")
-    _, user_id, username, is_admin, active_status = found[0]
+    _, user_id, username, is_admin, active_status = found
     if user_id is None or active_status != 0:
         raise unauthorized("The token's user is not active.")
     return user_id, username, bool(is_admin)

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from simulator.core import ids
 from simulator.core.errors import ApiError
+from simulator.core.store import Source, Statement
 from simulator.vendors.absorb import lookups
 from simulator.vendors.absorb.listing import validation
 from simulator.vendors.absorb.models import (
@@ -38,6 +40,60 @@ SETTABLE = (
     "credits",
     "score",
 )
+
+
+@dataclass
+class Settable:
+    """An active enrollment's identity and the properties "create or update" may change.
+
+    Read and written back on `Statement`s: updating an existing enrollment needs no ORM
+    object, only these values (`apply_settable` and `set_status` work on either).
+    """
+
+    id: str
+    course_id: str
+    user_id: str
+    status: int
+    progress: float
+    score: float
+    date_started: dt.datetime | None
+    date_completed: dt.datetime | None
+    date_expires: dt.datetime | None
+    course_version_id: str | None
+    enrollment_key_id: str | None
+    accepted_terms_and_conditions: bool
+    credits: float | None
+    date_edited: dt.datetime
+
+
+_SETTABLE_NAMES = tuple(f.name for f in fields(Settable))
+_CE_TABLE: Table = AbsorbCourseEnrollment.__table__  # type: ignore[assignment]
+_ACTIVE_SETTABLE = Statement(
+    select(*(_CE_TABLE.c[name] for name in _SETTABLE_NAMES)).where(
+        _CE_TABLE.c.tenant == bindparam("tenant"),
+        _CE_TABLE.c.user_id == bindparam("user_id"),
+        _CE_TABLE.c.course_id == bindparam("course_id"),
+        _CE_TABLE.c.is_active.is_(True),
+    )
+)
+_WRITABLE = _SETTABLE_NAMES[3:]  # not the identity
+_SAVE_SETTABLE = Statement(
+    update(_CE_TABLE)
+    .where(_CE_TABLE.c.id == bindparam("enrollment_id"))
+    .values({name: bindparam(name) for name in _WRITABLE})
+)
+
+
+def active_settable(store: Source, tenant: str, user_id: str, course_id: str) -> Settable | None:
+    """The user's active enrollment in the course, as its settable values (None: not enrolled)."""
+    found = _ACTIVE_SETTABLE.first(store, {"tenant": tenant, "user_id": user_id, "course_id": course_id})
+    return None if found is None else Settable(*found)
+
+
+def save_settable(store: Source, enrollment: Settable) -> None:
+    """Write back what `apply_settable` changed (every settable column, in one UPDATE)."""
+    values = {name: getattr(enrollment, name) for name in _WRITABLE}
+    _SAVE_SETTABLE.execute(store, {"enrollment_id": enrollment.id, **values})
 
 
 def new_id(session: Session, kind: str) -> str:
@@ -185,7 +241,7 @@ def to_history(session: Session, enrollment: AbsorbCourseEnrollment, now: dt.dat
 
 
 def apply_settable(
-    enrollment: AbsorbCourseEnrollment,
+    enrollment: AbsorbCourseEnrollment | Settable,
     body: Mapping[str, Any],
     dates: Mapping[str, dt.datetime | None],
     now: dt.datetime,
@@ -213,7 +269,7 @@ def apply_settable(
     enrollment.date_edited = now
 
 
-def set_status(enrollment: AbsorbCourseEnrollment, status: int, now: dt.datetime) -> None:
+def set_status(enrollment: AbsorbCourseEnrollment | Settable, status: int, now: dt.datetime) -> None:
     """An administrator's status change: stamps what the new status implies."""
     enrollment.status = status
     if status == Status.IN_PROGRESS and enrollment.date_started is None:

@@ -12,15 +12,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from simulator.core.errors import ApiError
+from simulator.core.store import Source, Statement
 from simulator.vendors.absorb.odata import Field, QueryError, compile_filter, compile_sort
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 1000
 MAX_OFFSET = 65535
+# Compiled page statements kept per process, at most (a client cycling through filters
+# must not grow the cache without bound: it starts over when full).
+PAGE_STATEMENTS_MAX = 512
 
 
 def validation(message: str) -> ApiError:
@@ -112,3 +116,80 @@ def fetch_page(
     page_ids = stmt.with_only_columns(id_col).order_by(*terms).limit(q.limit).offset(q.limit * q.offset).subquery()
     rows = session.scalars(select(entity).join(page_ids, id_col == page_ids.c.id).order_by(*terms))
     return list(rows), int(total)
+
+
+@dataclass(frozen=True)
+class Collection:
+    """A collection read on `Statement`s: the columns of one item and how its lists are scoped.
+
+    `scope` is the WHERE of every list of the collection, with bound parameters (the tenant,
+    the owning course or user); `columns` are what an item's wire form is rendered from.
+    """
+
+    name: str
+    columns: tuple[Any, ...]
+    scope: tuple[ColumnElement[bool], ...]
+    fields: Mapping[str, Field]
+    default_sort: str
+    id_col: Any
+    status_col: Any
+    edited_col: Any
+
+
+@dataclass(frozen=True)
+class _PageStatements:
+    count: Statement
+    page: Statement
+
+
+_page_statements: dict[tuple[Any, ...], _PageStatements] = {}
+
+
+def _statements(collection: Collection, q: ListQuery) -> _PageStatements:
+    """The count and page statements of one list shape, compiled once per shape.
+
+    A shape is everything that changes the SQL: the filter and sort text (their literals
+    become the statement's bound defaults) and which deprecated filters are given. The
+    values that vary per request (scope, status, modifiedSince, limit, offset) are bound.
+    """
+    key = (collection.name, q.filter, q.sort, q.status is not None, q.modified_since is not None)
+    found = _page_statements.get(key)
+    if found is not None:
+        return found
+    where = list(collection.scope)
+    if q.status is not None and collection.status_col is not None:
+        where.append(collection.status_col == bindparam("q_status"))
+    if q.modified_since is not None:
+        where.append(collection.edited_col > bindparam("q_since", type_=collection.edited_col.type))
+    if q.filter is not None:
+        try:
+            where.append(compile_filter(q.filter, collection.fields))
+        except QueryError as exc:
+            raise validation(str(exc)) from None
+    terms = order(q, collection.fields, collection.default_sort, collection.id_col)
+    id_col = collection.id_col
+    matching = select(id_col).where(*where)
+    page_ids = matching.order_by(*terms).limit(bindparam("q_limit")).offset(bindparam("q_offset")).subquery()
+    found = _PageStatements(
+        count=Statement(select(func.count()).select_from(matching.subquery())),
+        page=Statement(select(*collection.columns).join(page_ids, id_col == page_ids.c.id).order_by(*terms)),
+    )
+    if len(_page_statements) >= PAGE_STATEMENTS_MAX:
+        _page_statements.clear()
+    _page_statements[key] = found
+    return found
+
+
+def page_values(
+    store: Source, collection: Collection, q: ListQuery, scope: Mapping[str, Any]
+) -> tuple[list[tuple[Any, ...]], int]:
+    """One page of the collection as rows of its `columns`, and the total number of matches.
+
+    As `fetch_page`: the ids of the page first (filter, sort, limit and offset on narrow
+    rows, mostly from indexes), then the full rows of just those ids, sorted again.
+    """
+    statements = _statements(collection, q)
+    params = {**scope, "q_status": q.status, "q_since": q.modified_since}
+    total = statements.count.scalar(store, params) or 0
+    rows = statements.page.rows(store, {**params, "q_limit": q.limit, "q_offset": q.limit * q.offset})
+    return rows, int(total)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from simulator.core.errors import ApiError
+from simulator.core.store import Source, Statement
 from simulator.vendors.absorb.models import (
     AbsorbChapter,
     AbsorbChapterEnrollment,
@@ -19,6 +20,7 @@ from simulator.vendors.absorb.models import (
     AbsorbSession,
     AbsorbUser,
 )
+from simulator.vendors.absorb.wire import COURSE_ENROLLMENT_COLUMNS
 
 T = TypeVar("T")
 
@@ -48,6 +50,72 @@ def course(session: Session, tenant: str, course_id: str) -> AbsorbCourse:
 
 def enrollment(session: Session, tenant: str, enrollment_id: str) -> AbsorbCourseEnrollment:
     return _get(session, AbsorbCourseEnrollment, tenant, enrollment_id, "Enrollment not found.")
+
+
+# Reads that need a row's values (or only that it exists), not an ORM object: built once and
+# run on the request's connection (see `core.store`), so a GET never makes a session.
+_USER_EXISTS = Statement(
+    select(AbsorbUser.id).where(AbsorbUser.id == bindparam("id"), AbsorbUser.tenant == bindparam("tenant"))
+)
+_COURSE_EXISTS = Statement(
+    select(AbsorbCourse.id).where(AbsorbCourse.id == bindparam("id"), AbsorbCourse.tenant == bindparam("tenant"))
+)
+_ENROLLMENT_VALUES = Statement(
+    select(*COURSE_ENROLLMENT_COLUMNS).where(
+        AbsorbCourseEnrollment.id == bindparam("id"), AbsorbCourseEnrollment.tenant == bindparam("tenant")
+    )
+)
+
+
+def _exists(statement: Statement, store: Source, tenant: str, key: str, message: str) -> str:
+    found = statement.scalar(store, {"id": key.lower(), "tenant": tenant})
+    if found is None:
+        raise not_found(message)
+    return str(found)
+
+
+def user_id(store: Source, tenant: str, user_id: str) -> str:
+    """The id of the tenant's user, or Absorb's 404."""
+    return _exists(_USER_EXISTS, store, tenant, user_id, "User not found.")
+
+
+def course_id(store: Source, tenant: str, course_id: str) -> str:
+    """The id of the tenant's course, or Absorb's 404."""
+    return _exists(_COURSE_EXISTS, store, tenant, course_id, "Course not found.")
+
+
+def enrollment_values(store: Source, tenant: str, enrollment_id: str) -> tuple[Any, ...]:
+    """One course enrollment as a row of `wire.COURSE_ENROLLMENT_COLUMNS`, or Absorb's 404."""
+    found = _ENROLLMENT_VALUES.first(store, {"id": enrollment_id.lower(), "tenant": tenant})
+    if found is None:
+        raise not_found("Enrollment not found.")
+    return found
+
+
+_ACTIVE_ENROLLMENT_VALUES = Statement(
+    select(*COURSE_ENROLLMENT_COLUMNS).where(
+        AbsorbCourseEnrollment.tenant == bindparam("tenant"),
+        AbsorbCourseEnrollment.user_id == bindparam("user_id"),
+        AbsorbCourseEnrollment.course_id == bindparam("course_id"),
+        AbsorbCourseEnrollment.is_active.is_(True),
+    )
+)
+
+
+def active_enrollment_values(store: Source, tenant: str, user_key: str, course_key: str) -> tuple[Any, ...]:
+    """The user's current enrollment in the course as a row of `wire.COURSE_ENROLLMENT_COLUMNS`,
+    checking that both exist first (as `require_active_enrollment`)."""
+    found = _ACTIVE_ENROLLMENT_VALUES.first(
+        store,
+        {
+            "tenant": tenant,
+            "user_id": user_id(store, tenant, user_key),
+            "course_id": course_id(store, tenant, course_key),
+        },
+    )
+    if found is None:
+        raise not_found("Enrollment not found.")
+    return found
 
 
 def chapter(session: Session, tenant: str, course_id: str, chapter_id: str) -> AbsorbChapter:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from simulator.core.context import Reply, RequestContext
 from simulator.vendors.absorb import auth, directory, enrollments, fields, lookups, sessions, wire
@@ -19,7 +19,7 @@ from simulator.vendors.absorb.api import (
     path_id,
     user_id,
 )
-from simulator.vendors.absorb.listing import fetch_page, validation
+from simulator.vendors.absorb.listing import Collection, page_values, validation
 from simulator.vendors.absorb.models import AbsorbCourseEnrollment
 
 CE = AbsorbCourseEnrollment
@@ -72,50 +72,63 @@ def get_course(ctx: RequestContext) -> Reply:
 # -- course enrollments ---------------------------------------------------------------
 
 
-def _page_of_enrollments(ctx: RequestContext, *where: Any, default_sort: str) -> Reply:
-    q = collection(ctx)
-    base = select(CE).where(CE.tenant == ctx.tenant, *where)
-    rows, total = fetch_page(
-        ctx.session,
-        base,
-        q,
-        fields.COURSE_ENROLLMENT,
+def _enrollments_of(name: str, owner: Any, default_sort: str) -> Collection:
+    return Collection(
+        name=name,
+        columns=wire.COURSE_ENROLLMENT_COLUMNS,
+        scope=(CE.tenant == bindparam("tenant"), owner == bindparam("owner")),
+        fields=fields.COURSE_ENROLLMENT,
         default_sort=default_sort,
         id_col=CE.id,
         status_col=CE.status,
         edited_col=CE.date_edited,
     )
-    return Reply(200, wire.page("enrollments", [wire.course_enrollment(r) for r in rows], total, q.limit, q.offset))
+
+
+_OF_USER = _enrollments_of("absorb.user-enrollments", CE.user_id, "courseName")
+_OF_COURSE = _enrollments_of("absorb.course-enrollments", CE.course_id, "fullName")
+
+
+def _page_of_enrollments(ctx: RequestContext, of: Collection, owner: str) -> Reply:
+    q = collection(ctx)
+    rows, total = page_values(ctx.store, of, q, {"tenant": ctx.tenant, "owner": owner})
+    items = [wire.course_enrollment_values(r) for r in rows]
+    return Reply(200, wire.page("enrollments", items, total, q.limit, q.offset))
 
 
 @operations("listUserEnrollments")
 def list_user_enrollments(ctx: RequestContext) -> Reply:
-    user = lookups.user(ctx.session, ctx.tenant, path_id(ctx, "userId"))
-    return _page_of_enrollments(ctx, CE.user_id == user.id, default_sort="courseName")
+    user = lookups.user_id(ctx.store, ctx.tenant, path_id(ctx, "userId"))
+    return _page_of_enrollments(ctx, _OF_USER, user)
 
 
 @operations("listMyEnrollments")
 def list_my_enrollments(ctx: RequestContext) -> Reply:
-    return _page_of_enrollments(ctx, CE.user_id == user_id(ctx), default_sort="courseName")
+    return _page_of_enrollments(ctx, _OF_USER, user_id(ctx))
 
 
 @operations("listCourseEnrollments")
 def list_course_enrollments(ctx: RequestContext) -> Reply:
-    course = lookups.course(ctx.session, ctx.tenant, path_id(ctx, "courseId"))
-    return _page_of_enrollments(ctx, CE.course_id == course.id, default_sort="fullName")
+    course = lookups.course_id(ctx.store, ctx.tenant, path_id(ctx, "courseId"))
+    return _page_of_enrollments(ctx, _OF_COURSE, course)
 
 
 @operations("getEnrollment")
 def get_enrollment(ctx: RequestContext) -> Reply:
-    return Reply(200, wire.course_enrollment(lookups.enrollment(ctx.session, ctx.tenant, path_id(ctx, "id"))))
+    values = lookups.enrollment_values(ctx.store, ctx.tenant, path_id(ctx, "id"))
+    return Reply(200, wire.course_enrollment_values(values))
+
+
+_STATUS = wire.COURSE_ENROLLMENT_KEYS.index("status")
+_DATE_EDITED = wire.COURSE_ENROLLMENT_KEYS.index("date_edited")
 
 
 def _active_matching(ctx: RequestContext, user: str, course: str) -> Reply:
-    row = lookups.require_active_enrollment(ctx.session, ctx.tenant, user, course)
+    row = lookups.active_enrollment_values(ctx.store, ctx.tenant, user, course)
     status, since = ctx.query.get("status"), modified_since(ctx)
-    if (status is not None and row.status != status) or (since is not None and row.date_edited <= since):
+    if (status is not None and row[_STATUS] != status) or (since is not None and row[_DATE_EDITED] <= since):
         raise lookups.not_found("Enrollment not found.")
-    return Reply(200, wire.course_enrollment(row))
+    return Reply(200, wire.course_enrollment_values(row))
 
 
 @operations("getUserCourseEnrollment")
@@ -139,13 +152,28 @@ def list_bulk_student_courses(ctx: RequestContext) -> Reply:
     return Reply(200, [wire.course_enrollment(r) for r in rows])
 
 
+def _created(enrollment: AbsorbCourseEnrollment | enrollments.Settable) -> Reply:
+    return Reply(201, wire.created(enrollment.id, enrollment.course_id, enrollment.user_id))
+
+
 def _enroll(ctx: RequestContext, user_key: str, course_key: str, re_enroll: bool) -> Reply:
-    user = lookups.user(ctx.session, ctx.tenant, user_key)
-    course = lookups.course(ctx.session, ctx.tenant, course_key)
-    enrollment, created = enrollments.enroll(ctx.session, user, course, now(ctx), re_enroll=re_enroll)
-    if not created and ctx.settings.option("absorb", "duplicate_enrollment", "existing") == "error":
-        raise validation("The user is already enrolled in this course; set reEnroll=true to enroll again.")
-    return Reply(201, wire.created(enrollment))
+    tenant = ctx.tenant
+    user = lookups.user_id(ctx.store, tenant, user_key)
+    course = lookups.course_id(ctx.store, tenant, course_key)
+    # Already enrolled and not re-enrolling: the active enrollment, unchanged (no ORM needed).
+    existing = None if re_enroll else enrollments.active_settable(ctx.store, tenant, user, course)
+    if existing is not None:
+        if ctx.settings.option("absorb", "duplicate_enrollment", "existing") == "error":
+            raise validation("The user is already enrolled in this course; set reEnroll=true to enroll again.")
+        return _created(existing)
+    enrollment, _created_now = enrollments.enroll(
+        ctx.session,
+        lookups.user(ctx.session, tenant, user),
+        lookups.course(ctx.session, tenant, course),
+        now(ctx),
+        re_enroll=re_enroll,
+    )
+    return _created(enrollment)
 
 
 @operations("enrollUserInCourse")
@@ -161,16 +189,31 @@ def enroll_me(ctx: RequestContext) -> Reply:
 @operations("saveUserEnrollment")
 def save_user_enrollment(ctx: RequestContext) -> Reply:
     body: dict[str, Any] = ctx.body
-    user = lookups.user(ctx.session, ctx.tenant, path_id(ctx, "userId"))
-    course = lookups.course(ctx.session, ctx.tenant, str(body["courseId"]).lower())
+    tenant = ctx.tenant
+    user = lookups.user_id(ctx.store, tenant, path_id(ctx, "userId"))
+    course = lookups.course_id(ctx.store, tenant, str(body["courseId"]).lower())
     dates: dict[str, dt.datetime | None] = {
         name: optional_date(body, name) for name in ("dateCompleted", "dateExpires") if name in body
     }
     instant = now(ctx)
-    enrollment, _created = enrollments.enroll(ctx.session, user, course, instant, re_enroll=flag(ctx, "reEnroll"))
+    re_enroll = flag(ctx, "reEnroll")
+    # Updating the active enrollment (the usual call) reads and writes its settable values on
+    # statements; creating one (or re-enrolling) needs the ORM's unit of work.
+    existing = None if re_enroll else enrollments.active_settable(ctx.store, tenant, user, course)
+    if existing is not None:
+        enrollments.apply_settable(existing, body, dates, instant)
+        enrollments.save_settable(ctx.store, existing)
+        return _created(existing)
+    enrollment, _created_now = enrollments.enroll(
+        ctx.session,
+        lookups.user(ctx.session, tenant, user),
+        lookups.course(ctx.session, tenant, course),
+        instant,
+        re_enroll=re_enroll,
+    )
     enrollments.apply_settable(enrollment, body, dates, instant)
     ctx.session.flush()
-    return Reply(201, wire.created(enrollment))
+    return _created(enrollment)
 
 
 @operations("unenrollEnrollments")

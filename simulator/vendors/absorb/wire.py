@@ -4,6 +4,7 @@ dates with a `Z`, and `timeSpent` as a .NET TimeSpan in "c" format beside `timeS
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,6 +29,8 @@ TICKS_PER_DAY = 86_400 * TICKS_PER_SECOND
 
 def timespan(ticks: int) -> str:
     """A .NET TimeSpan "c" string: `[-][d.]hh:mm:ss[.fffffff]` (e.g. "1.13:02:39.9878697")."""
+    if not ticks:
+        return "00:00:00"  # most rows: nothing spent yet
     sign = "-" if ticks < 0 else ""
     ticks = abs(ticks)
     days, rest = divmod(ticks, TICKS_PER_DAY)
@@ -36,6 +39,16 @@ def timespan(ticks: int) -> str:
     minutes, seconds = divmod(seconds, 60)
     text = f"{sign}{f'{days}.' if days else ''}{hours:02d}:{minutes:02d}:{seconds:02d}"
     return f"{text}.{fraction:07d}" if fraction else text
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    """`clock.iso` of a stored date: the database gives UTC back, so no conversion is needed
+    (a list renders hundreds of these)."""
+    if value is None:
+        return None
+    if value.tzinfo is dt.UTC:
+        return value.isoformat(timespec="seconds")[:-6] + "Z"  # drop "+00:00"
+    return iso(value)
 
 
 def ticks_between(start: dt.datetime, end: dt.datetime) -> int:
@@ -49,39 +62,106 @@ def _number(value: float | None) -> float | int | None:
     return int(value) if float(value).is_integer() else round(value, 4)
 
 
+CE = AbsorbCourseEnrollment
+
+# A course enrollment's wire form, column by column, in the order `course_enrollment_values`
+# reads them: reads select just these (no ORM entity) and render straight from the row.
+COURSE_ENROLLMENT_COLUMNS = (
+    CE.id,
+    CE.course_id,
+    CE.course_name,
+    CE.progress,
+    CE.score,
+    CE.status,
+    CE.date_completed,
+    CE.date_expires,
+    CE.date_edited,
+    CE.date_added,
+    CE.full_name,
+    CE.course_version_id,
+    CE.user_id,
+    CE.accepted_terms_and_conditions,
+    CE.time_spent_ticks,
+    CE.date_started,
+    CE.enrollment_key_id,
+    CE.certificate_id,
+    CE.credits,
+    CE.is_active,
+    CE.date_due,
+    CE.access_date,
+    CE.job_title,
+    CE.course_collection_id,
+    CE.avatar,
+)
+COURSE_ENROLLMENT_KEYS = tuple(column.key for column in COURSE_ENROLLMENT_COLUMNS)
+_COURSE_ENROLLMENT_VALUES = operator.attrgetter(*COURSE_ENROLLMENT_KEYS)
+
+
 def course_enrollment(row: AbsorbCourseEnrollment) -> dict[str, Any]:
+    return course_enrollment_values(_COURSE_ENROLLMENT_VALUES(row))
+
+
+def course_enrollment_values(values: Sequence[Any]) -> dict[str, Any]:
+    """The wire form from a row of `COURSE_ENROLLMENT_COLUMNS`."""
+    (
+        id_,
+        course_id,
+        course_name,
+        progress,
+        score,
+        status,
+        date_completed,
+        date_expires,
+        date_edited,
+        date_added,
+        full_name,
+        course_version_id,
+        user_id,
+        accepted_terms,
+        time_spent_ticks,
+        date_started,
+        enrollment_key_id,
+        certificate_id,
+        credits,
+        is_active,
+        date_due,
+        access_date,
+        job_title,
+        course_collection_id,
+        avatar,
+    ) = values
     return {
-        "id": row.id,
-        "courseId": row.course_id,
-        "courseName": row.course_name,
-        "progress": _number(row.progress),
-        "score": _number(row.score),
-        "status": row.status,
-        "dateCompleted": iso(row.date_completed),
-        "dateExpires": iso(row.date_expires),
-        "dateEdited": iso(row.date_edited),
-        "dateAdded": iso(row.date_added),
-        "fullName": row.full_name,
-        "courseVersionId": row.course_version_id,
-        "userId": row.user_id,
-        "acceptedTermsAndConditions": row.accepted_terms_and_conditions,
-        "timeSpentTicks": row.time_spent_ticks,
-        "timeSpent": timespan(row.time_spent_ticks),
-        "dateStarted": iso(row.date_started),
-        "enrollmentKeyId": row.enrollment_key_id,
-        "certificateId": row.certificate_id,
-        "credits": _number(row.credits),
-        "isActive": row.is_active,
-        "dateDue": iso(row.date_due),
-        "accessDate": iso(row.access_date),
-        "jobTitle": row.job_title,
-        "courseCollectionId": row.course_collection_id,
-        "avatar": row.avatar,
+        "id": id_,
+        "courseId": course_id,
+        "courseName": course_name,
+        "progress": _number(progress),
+        "score": _number(score),
+        "status": status,
+        "dateCompleted": _iso(date_completed),
+        "dateExpires": _iso(date_expires),
+        "dateEdited": _iso(date_edited),
+        "dateAdded": _iso(date_added),
+        "fullName": full_name,
+        "courseVersionId": course_version_id,
+        "userId": user_id,
+        "acceptedTermsAndConditions": accepted_terms,
+        "timeSpentTicks": time_spent_ticks,
+        "timeSpent": timespan(time_spent_ticks),
+        "dateStarted": _iso(date_started),
+        "enrollmentKeyId": enrollment_key_id,
+        "certificateId": certificate_id,
+        "credits": _number(credits),
+        "isActive": is_active,
+        "dateDue": _iso(date_due),
+        "accessDate": _iso(access_date),
+        "jobTitle": job_title,
+        "courseCollectionId": course_collection_id,
+        "avatar": avatar,
     }
 
 
-def created(enrollment: AbsorbCourseEnrollment) -> dict[str, Any]:
-    return {"enrollmentId": enrollment.id, "courseId": enrollment.course_id, "userId": enrollment.user_id}
+def created(enrollment_id: str, course_id: str, user_id: str) -> dict[str, Any]:
+    return {"enrollmentId": enrollment_id, "courseId": course_id, "userId": user_id}
 
 
 def chapter_enrollment(row: AbsorbChapterEnrollment, lesson_enrollment_ids: Sequence[str]) -> dict[str, Any]:

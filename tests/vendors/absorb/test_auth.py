@@ -99,6 +99,47 @@ def test_a_new_token_replaces_the_users_previous_one(api: Absorb) -> None:
     assert api.get("/users").status_code == 200
 
 
+def _set_user(sim: InProcessSimulator, username: str, **values: Any) -> None:
+    """Change a user's row the way the control plane would (a session, committed)."""
+    from sqlalchemy import select
+
+    from simulator.vendors.absorb.models import AbsorbUser
+
+    with sim.session() as session:
+        user = session.scalar(select(AbsorbUser).where(AbsorbUser.username == username))
+        assert user is not None
+        for name, value in values.items():
+            setattr(user, name, value)
+
+
+def test_a_remembered_token_stops_working_once_its_user_is_deactivated(lms_sim: InProcessSimulator) -> None:
+    learner = Absorb(lms_sim, login=ACME_LEARNER)
+    assert learner.get("/my-enrollments").status_code == 200  # the token is now remembered
+    _set_user(lms_sim, ACME_LEARNER[0], active_status=1)
+    body = assert_error(learner.get("/my-enrollments"), 401)
+    assert body["message"] == "The token's user is not active."
+    _set_user(lms_sim, ACME_LEARNER[0], active_status=0)
+    assert learner.get("/my-enrollments").status_code == 200
+
+
+def test_a_remembered_admin_token_loses_admin_operations_once_the_role_is_taken(api: Absorb) -> None:
+    assert api.get("/users").status_code == 200
+    _set_user(api.sim, ADMIN[0], is_admin=False)
+    assert_error(api.get("/users"), 403)
+    assert api.get("/my-enrollments").status_code == 200
+
+
+def test_a_remembered_token_removed_from_the_database_is_refused(api: Absorb) -> None:
+    from sqlalchemy import delete
+
+    from simulator.vendors.absorb.models import AbsorbToken
+
+    assert api.get("/users").status_code == 200
+    with api.sim.session() as session:
+        session.execute(delete(AbsorbToken).where(AbsorbToken.token == api.token))
+    assert_error(api.get("/users"), 401)
+
+
 def test_learners_only_reach_their_own_enrollments(lms_sim: InProcessSimulator) -> None:
     learner = Absorb(lms_sim, login=ACME_LEARNER)
     page = learner.ok("GET", "/my-enrollments")

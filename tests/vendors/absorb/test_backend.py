@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
+from simulator.core.clock import iso
 from simulator.core.fixtures import FixtureContext, FixtureError
 from simulator.core.spec import load_spec, operations
 from simulator.vendors.absorb import enrollments, progress, sessions
@@ -15,7 +16,7 @@ from simulator.vendors.absorb.errors import BODY_ERRORS_ARE_422
 from simulator.vendors.absorb.fixtures import load_tenant
 from simulator.vendors.absorb.models import AbsorbCourse, AbsorbSession, AbsorbUser
 from simulator.vendors.absorb.routes import operations as handlers
-from simulator.vendors.absorb.wire import ticks_between, timespan
+from simulator.vendors.absorb.wire import COURSE_ENROLLMENT_COLUMNS, course_enrollment_values, ticks_between, timespan
 
 NOW = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
 KEY = "c0000000-0000-4000-8000-000000000003"
@@ -64,6 +65,25 @@ def test_timespan_is_dotnet_c_format() -> None:
     assert timespan(-10_000_000) == "-00:00:01"
     assert ticks_between(NOW, NOW + dt.timedelta(minutes=90, microseconds=5)) == 90 * 600_000_000 + 50
     assert ticks_between(NOW, NOW - dt.timedelta(seconds=1)) == 0
+
+
+@pytest.mark.parametrize(
+    "instant",
+    [
+        NOW,
+        dt.datetime(999, 1, 2, 3, 4, 5, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 1, 9, 0, 0, 999_999, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 1, 11, 0, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+    ],
+)
+def test_enrollment_dates_render_as_the_clock_renders_them(instant: dt.datetime) -> None:
+    names = [column.key for column in COURSE_ENROLLMENT_COLUMNS]
+    values: list[Any] = [None] * len(names)
+    values[names.index("time_spent_ticks")] = 0
+    values[names.index("date_added")] = instant
+    rendered = course_enrollment_values(values)
+    assert rendered["dateAdded"] == iso(instant)
+    assert rendered["dateEdited"] is None and rendered["timeSpent"] == "00:00:00"
 
 
 def test_roll_up_in_the_backend(db_session: Session) -> None:

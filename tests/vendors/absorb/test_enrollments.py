@@ -3,6 +3,7 @@ paging, `_filter`/`_sort`, the deprecated parameters and the bulk read."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -40,6 +41,22 @@ def test_enrolling_creates_a_not_started_enrollment_with_its_chapters_and_lesson
     assert [x["lessonId"] for x in lessons] == SAFETY_LESSONS
     assert all(x["status"] == 0 and x["attempts"] == 0 and x["courseEnrollmentId"] == row["id"] for x in lessons)
     assert chapters[0]["lessonEnrollmentIds"] == [x["id"] for x in lessons[:2]]
+
+
+@pytest.mark.both_databases
+def test_one_users_enrollment_honours_the_deprecated_status_and_modified_since(api: Absorb) -> None:
+    path = f"/users/{BOB}/enrollments/{SAFETY}"
+    assert_error(api.get(path), 404)  # not enrolled yet
+    assert_error(api.get(f"/users/{GHOST}/enrollments/{SAFETY}"), 404)
+    assert_error(api.get(f"/users/{BOB}/enrollments/{GHOST}"), 404)
+    api.ok("POST", f"/users/{BOB}/enrollments/{SAFETY}", 201)
+    row = api.ok("GET", path)
+    assert api.ok("GET", path, params={"status": 0}) == row
+    assert_error(api.get(path, params={"status": 1}), 404)
+    before = api.sim.now() - dt.timedelta(seconds=1)
+    assert api.ok("GET", path, params={"modifiedSince": before.isoformat()}) == row
+    assert_error(api.get(path, params={"modifiedSince": api.sim.now().isoformat()}), 404)
+    assert_error(api.get(path, params={"modifiedSince": "soon"}), 422)
 
 
 def test_a_course_requiring_approval_starts_pending(api: Absorb) -> None:
@@ -234,6 +251,25 @@ def test_filter_and_sort_on_course_enrollments(api: Absorb) -> None:
     assert [e["userId"] for e in recent["enrollments"]] == [BOB]
     same = api.ok("GET", f"/courses/{SAFETY}/enrollments", params={"_filter": f"dateEdited gt datetime'{cutoff}'"})
     assert same["enrollments"] == recent["enrollments"]
+
+
+def test_the_same_list_shape_answers_for_each_course_and_each_value(api: Absorb) -> None:
+    """A list's statement is compiled once per filter and sort: the course, the deprecated
+    status, modifiedSince and the page are bound per request, never carried over."""
+    params = {"_filter": "progress ge 0", "_sort": "-dateStarted", "_limit": 100}
+    for course in (SAFETY, PRIVACY, SERVICE):
+        page = api.ok("GET", f"/courses/{course}/enrollments", params=params)
+        assert page["totalItems"] == len(page["enrollments"]) >= 1
+        assert {e["courseId"] for e in page["enrollments"]} == {course}
+    statuses = {e["status"] for e in api.ok("GET", f"/courses/{SAFETY}/enrollments", params=params)["enrollments"]}
+    assert len(statuses) >= 2
+    for status in statuses:
+        page = api.ok("GET", f"/courses/{SAFETY}/enrollments", params={**params, "status": status})
+        assert {e["status"] for e in page["enrollments"]} == {status}
+    one = api.ok("GET", f"/courses/{SAFETY}/enrollments", params={**params, "_limit": 1})
+    second = api.ok("GET", f"/courses/{SAFETY}/enrollments", params={**params, "_limit": 1, "_offset": 1})
+    assert one["totalItems"] == second["totalItems"] >= 2
+    assert one["enrollments"][0]["id"] != second["enrollments"][0]["id"]
 
 
 @pytest.mark.both_databases
