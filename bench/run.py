@@ -90,13 +90,26 @@ def _lua(call: Call, headers: dict[str, str]) -> str:
 
 
 def wrk(url: str, connections: int, call: Call | None = None, headers: dict[str, str] | None = None) -> Load:
-    args = ["wrk", "-t", "1" if connections == 1 else "2", "-c", str(connections), "-d", f"{SECONDS}s", "--latency"]
     with tempfile.TemporaryDirectory() as tmp:
-        if call is not None:
-            script = Path(tmp) / "request.lua"
-            script.write_text(_lua(call, headers or {}))
-            args += ["-s", str(script)]
-        out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+        args = wrk_args(url, connections, call, headers, Path(tmp))
+        out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    return wrk_load(url, out)
+
+
+def wrk_args(
+    url: str, connections: int, call: Call | None, headers: dict[str, str] | None, folder: Path, name: str = "request"
+) -> list[str]:
+    """The wrk command for one load (its Lua script written into `folder`)."""
+    args = ["wrk", "-t", "1" if connections == 1 else "2", "-c", str(connections), "-d", f"{SECONDS}s", "--latency"]
+    if call is not None:
+        script = folder / f"{name}.lua"
+        script.write_text(_lua(call, headers or {}))
+        args += ["-s", str(script)]
+    return [*args, url]
+
+
+def wrk_load(url: str, out: str) -> Load:
+    """The figures of one wrk run's output (non-2xx answers are an error: they were not measured)."""
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         raise RuntimeError(f"{url}: {errors.group(1)} non-2xx responses\n{out}")

@@ -1,8 +1,11 @@
 """Throughput of `lms-sim serve --workers N` on one SQLite file and on one PostgreSQL database.
 
 For N in 1, 2, 4 and each database: an MSPortal GET (read) and PATCH (write) of one
-enrollment with wrk at 32 connections, several short runs, medians (BENCH_RUNS, BENCH_SECONDS
-as in bench/run.py, whose wrk driver this reuses).
+enrollment with wrk at 32 connections, and the same PATCH by two tenants at once (16
+connections each, one enrollment per tenant: their requests/s added up), several short runs,
+medians (BENCH_RUNS, BENCH_SECONDS as in bench/run.py, whose wrk driver this reuses). The
+two-tenant row shows whether writes of different tenants wait for each other: on SQLite they
+do (one write lock per file); on PostgreSQL each tenant has its own lock.
 
     python -m bench.scale                  # SQLite and PostgreSQL (.ci/postgres starts one)
     LMS_SIM_BENCH_PG_URL=postgresql+psycopg://... python -m bench.scale
@@ -24,7 +27,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.run import median_load, simulator_args, wait_ready, wrk
+import httpx
+
+from bench import targets
+from bench.run import Load, median_load, simulator_args, wait_ready, wrk, wrk_args, wrk_load
 from bench.targets import discover
 from simulator.testing.harness import free_port
 
@@ -77,7 +83,31 @@ def measure(pg_url: str | None = None, workers: Sequence[int] = WORKERS, *, sqli
                         load = median_load(functools.partial(wrk, base + call.path, CONNECTIONS, call, calls.headers))
                         label = f"{kind}: msportal {call.method} enrollment"
                         rows.append(ScaleRow(db_name, n, label, load.rps, load.p50_ms, load.p99_ms))
+                    load = median_load(functools.partial(_two_tenants_writing, base))
+                    label = "write: msportal PATCH enrollment, two tenants at once"
+                    rows.append(ScaleRow(db_name, n, label, load.rps, load.p50_ms, load.p99_ms))
     return rows
+
+
+def _two_tenants_writing(base: str) -> Load:
+    """Both tenants' PATCH loads at once, half the connections each: requests/s added up,
+    the slower tenant's latencies."""
+    with httpx.Client(base_url=base, timeout=30) as client:
+        tenants = [targets.msportal(client, tenant_index=i) for i in (0, 1)]
+        for calls in tenants:
+            for call in calls.write.variants():
+                targets.check(client, calls, call)
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = [
+            subprocess.Popen(
+                wrk_args(base + calls.write.path, CONNECTIONS // 2, calls.write, calls.headers, Path(tmp), f"t{i}"),
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for i, calls in enumerate(tenants)
+        ]
+        loads = [wrk_load(base, run.communicate()[0]) for run in runs]
+    return Load(sum(x.rps for x in loads), max(x.p50_ms for x in loads), max(x.p99_ms for x in loads))
 
 
 @contextmanager

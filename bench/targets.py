@@ -46,12 +46,15 @@ class VendorCalls:
     notes: dict[str, str] = field(default_factory=dict)
 
 
-def _credentials(client: httpx.Client, vendor: str) -> tuple[str, dict[str, str]]:
+def _credentials(client: httpx.Client, vendor: str, tenant_index: int = 0) -> tuple[str, dict[str, str]]:
     for entry in client.get("/_sim/vendors").raise_for_status().json()["vendors"]:
         if entry["name"] == vendor:
-            # The first credential is each vendor's most privileged one for its first tenant.
-            first = entry["credentials"][0]
-            return str(first["tenant"]), dict(first["values"])
+            # A tenant's first credential is the vendor's most privileged one for that tenant.
+            firsts: dict[str, dict[str, str]] = {}
+            for credential in entry["credentials"]:
+                firsts.setdefault(str(credential["tenant"]), dict(credential["values"]))
+            tenant = list(firsts)[tenant_index]
+            return tenant, firsts[tenant]
     raise LookupError(f"the server does not serve {vendor}")
 
 
@@ -64,8 +67,8 @@ def _json(response: httpx.Response) -> Any:
     return response.json()
 
 
-def msportal(client: httpx.Client) -> VendorCalls:
-    _, values = _credentials(client, "msportal")
+def msportal(client: httpx.Client, tenant_index: int = 0) -> VendorCalls:
+    _, values = _credentials(client, "msportal", tenant_index)
     headers = {"Authorization": values["Authorization"]}
     base = "/msportal/api/public/v1/training"
     first = _json(client.get(f"{base}/enrollments", params={"limit": 1}, headers=headers))["data"][0]
