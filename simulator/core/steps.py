@@ -157,10 +157,10 @@ def dispatch(x: Exchange) -> Reply:
     if x.reads:
         return x.binding.handler(x.ctx)
     # A savepoint: an ApiError undoes the handler's writes but keeps what came before (the
-    # fault rule's counters). Begun now, not at the session's first statement, so that the
-    # handler's `Statement` writes on the connection are inside it too.
-    with x.ctx.session.begin_nested():
-        x.ctx.session.connection()
+    # fault rule's counters). On the connection itself, so that it holds the handler's
+    # `Statement` writes and its session's alike, and costs no session when the handler
+    # needs none.
+    with x.ctx.store.savepoint():
         return x.binding.handler(x.ctx)
 
 

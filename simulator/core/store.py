@@ -20,18 +20,20 @@ entities. Anything else goes through the session.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Insert, Select, Table, Update, bindparam, insert, select
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from simulator.core.db import UtcDateTime
 from simulator.core.models import MetaRow
 
+_SAVEPOINT = "lms_sim_handler"
 Processor = Callable[[Any], Any]
 Readers = tuple[tuple[int, Processor], ...]  # (position, converter) of the columns that need one
 SessionFactory = Callable[..., Session]
@@ -52,6 +54,8 @@ class Store:
         self._connection = connection
         self._sessions = sessions
         self._session = session
+        self._in_savepoint = False
+        self._session_savepoint: SessionTransaction | None = None
 
     @classmethod
     def of(cls, session: Session) -> Store:
@@ -66,6 +70,8 @@ class Store:
             # Joined to the request's transaction: the pipeline commits or rolls back the
             # connection; a savepoint the handler opens is a savepoint of that transaction.
             self._session = self._sessions(bind=self._connection, join_transaction_mode="rollback_only")
+            if self._in_savepoint:
+                self._begin_session_savepoint(self._session)
         return self._session
 
     @property
@@ -91,6 +97,42 @@ class Store:
         """Write the session's pending changes before a raw read, as the ORM's autoflush would."""
         if self._session is not None and self._session.autoflush:
             self._session.flush()
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Undo everything written inside when it raises: statements and the session's
+        changes alike.
+
+        A savepoint of the connection holds the statements' writes; the session, if there is
+        one or the handler makes one, gets a savepoint of its own inside it, so that it
+        forgets what was undone and its commit and rollback hooks fire as they always did (a
+        webhook queued by a write that was undone is never sent). A handler that needs no
+        session pays for none."""
+        cursor = self.driver_cursor()
+        try:
+            cursor.execute(f"SAVEPOINT {_SAVEPOINT}")
+            self._in_savepoint = True
+            if self._session is not None:
+                self._begin_session_savepoint(self._session)
+            try:
+                yield
+                if self._session_savepoint is not None:
+                    self._session_savepoint.commit()
+            except BaseException:
+                if self._session_savepoint is not None and self._session_savepoint.is_active:
+                    self._session_savepoint.rollback()
+                cursor.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
+                cursor.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+                raise
+            cursor.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+        finally:
+            self._in_savepoint = False
+            self._session_savepoint = None
+            cursor.close()
+
+    def _begin_session_savepoint(self, session: Session) -> None:
+        self._session_savepoint = session.begin_nested()
+        session.connection()  # its SAVEPOINT now, not at its first statement
 
     def finish(self) -> None:
         """Write whatever the session still holds: the transaction is about to commit."""

@@ -48,3 +48,21 @@ def test_a_refused_write_undoes_what_its_handler_wrote_through_statements_and_th
         store.close()
     assert rows.get("k") == "before"
     assert "added" not in rows
+
+
+def test_a_write_whose_handler_needs_no_session_makes_none_and_keeps_its_statement_writes() -> None:
+    db = Database("sqlite://")
+    db.create_schema()
+    with db.transaction() as session:
+        session.add(MetaRow(key="k", value="before"))
+
+    def handler(ctx: RequestContext) -> Reply:
+        _SET.execute(ctx.store, {"key": "k", "value": "after"})
+        return Reply(200)
+
+    with db.engine.connect() as connection, connection.begin():
+        store = Store(connection, sessions=db.sessions)
+        assert steps.dispatch(_exchange(db, store, handler)).status == 200
+        assert not store.has_session
+        value = connection.execute(select(MetaRow.value).where(MetaRow.key == "k")).scalar()
+    assert value == "after"
