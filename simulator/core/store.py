@@ -194,10 +194,17 @@ class Statement:
     def _run(self, source: Source, params: Mapping[str, Any]) -> tuple[Any, Dialect]:
         store = as_store(source)
         store.flush()  # as the ORM would before a query: the statement must see the session's own changes
-        dialect = store.dialect
+        connection = store.connection
+        dialect = connection.dialect
         prepared = self._prepare(dialect)
-        cursor = store.driver_cursor()
-        cursor.execute(prepared.sql, self._bind(prepared, params))
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        bound = self._bind(prepared, params)
+        # The engine's cursor events fire as they do for Core: whatever watches the statements
+        # run (the test kit's write watch, a profiler) sees these too.
+        events = connection.dispatch
+        events.before_cursor_execute(connection, cursor, prepared.sql, bound, None, False)
+        cursor.execute(prepared.sql, bound)
+        events.after_cursor_execute(connection, cursor, prepared.sql, bound, None, False)
         return cursor, dialect
 
     def execute(self, source: Source, params: Mapping[str, Any]) -> int:
