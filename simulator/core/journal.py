@@ -114,7 +114,7 @@ def response_text(raw: bytes, limit: int) -> str | None:
 # On the DBAPI cursor, compiled once (`core.store`): through Core, compiling and executing
 # the INSERT cost more than the database's own work for it.
 _INSERT = store.insert_all_columns(JournalRow.__table__)  # type: ignore[arg-type]
-_DEFAULTS: dict[str, Any] = {"query": "", "violations": [], "violation_count": 0}
+_DEFAULTS: dict[str, Any] = {"query": "", "violations": (), "violation_count": 0}  # immutable: shared
 
 
 def _insert(connection: Connection, entries: list[dict[str, Any]]) -> None:

@@ -19,6 +19,16 @@ from simulator.settings import Settings
 _SET = Statement(update(MetaRow).where(MetaRow.key == bindparam("key")).values(value=bindparam("value")))
 
 
+@pytest.fixture
+def db() -> Database:
+    """An in-memory database holding one setting, k = "before"."""
+    database = Database("sqlite://")
+    database.create_schema()
+    with database.transaction() as session:
+        session.add(MetaRow(key="k", value="before"))
+    return database
+
+
 def _exchange(db: Database, store: Store, handler: Any) -> steps.Exchange:
     ctx = RequestContext(
         store=store, settings=Settings(), vendor="x", operation_id="op", method="POST", path="/x", request_id="r"
@@ -28,12 +38,7 @@ def _exchange(db: Database, store: Store, handler: Any) -> steps.Exchange:
     return steps.Exchange(vendor=SimpleNamespace(), incoming=incoming, ctx=ctx, reads=False)  # type: ignore[arg-type]
 
 
-def test_a_refused_write_undoes_what_its_handler_wrote_through_statements_and_the_session() -> None:
-    db = Database("sqlite://")
-    db.create_schema()
-    with db.transaction() as session:
-        session.add(MetaRow(key="k", value="before"))
-
+def test_a_refused_write_undoes_what_its_handler_wrote_through_statements_and_the_session(db: Database) -> None:
     def handler(ctx: RequestContext) -> Reply:
         _SET.execute(ctx.store, {"key": "k", "value": "by a statement"})
         ctx.session.add(MetaRow(key="added", value="by the session"))
@@ -50,12 +55,7 @@ def test_a_refused_write_undoes_what_its_handler_wrote_through_statements_and_th
     assert "added" not in rows
 
 
-def test_a_write_whose_handler_needs_no_session_makes_none_and_keeps_its_statement_writes() -> None:
-    db = Database("sqlite://")
-    db.create_schema()
-    with db.transaction() as session:
-        session.add(MetaRow(key="k", value="before"))
-
+def test_a_write_whose_handler_needs_no_session_makes_none_and_keeps_its_statement_writes(db: Database) -> None:
     def handler(ctx: RequestContext) -> Reply:
         _SET.execute(ctx.store, {"key": "k", "value": "after"})
         return Reply(200)
