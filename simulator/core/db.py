@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,6 +36,9 @@ from sqlalchemy.schema import CreateColumn
 from simulator.core.checkpoint import WalCheckpointer
 
 UTC = dt.UTC
+
+# How long a SQLite statement waits for another connection's write lock before failing.
+BUSY_TIMEOUT_MS = 30_000
 
 
 class UtcDateTime(TypeDecorator[dt.datetime]):
@@ -98,7 +102,7 @@ def make_engine(url: str, *, sqlite_options: SqliteOptions | None = None) -> Eng
     in_memory = url in ("sqlite://", "sqlite:///:memory:")
     engine = create_engine(
         url,
-        connect_args={"check_same_thread": False, "timeout": 30},
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
         poolclass=StaticPool if in_memory else None,
     )
     _configure_sqlite(engine, in_memory=in_memory, options=sqlite_options or SqliteOptions())
@@ -146,7 +150,7 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool, options: SqliteOptions
             if options.background_checkpoints:
                 cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -326,6 +330,22 @@ class Database:
                 self._all_held.remove(connection)
         connection.close()
 
+    @contextmanager
+    def without_waiting(self, connection: Connection) -> Iterator[None]:
+        """Inside, a statement that finds another connection's write lock fails at once
+        (`is_busy`) instead of waiting for it: for work on the event loop's thread that can
+        as well be done later. SQLite only (a PostgreSQL insert takes no such lock)."""
+        if self.engine.dialect.name != "sqlite":
+            yield
+            return
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        driver.execute("PRAGMA busy_timeout=0")
+        try:
+            yield
+        finally:
+            driver.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
     def release_request_connections(self) -> None:
         """Close every thread's request connection (no request may be running)."""
         with self._held_lock:
@@ -388,3 +408,9 @@ class Database:
         # An in-memory database lives only in its one connection: closing it would lose it.
         if not self.in_memory:
             self.engine.dispose()
+
+
+def is_busy(exc: BaseException) -> bool:
+    """SQLite refused a statement because another connection holds the lock it needs."""
+    orig = getattr(exc, "orig", exc)
+    return isinstance(orig, sqlite3.OperationalError) and ("locked" in str(orig) or "busy" in str(orig))

@@ -193,16 +193,21 @@ class JournalWriter:
         with self._lock:
             self._entries[:0] = entries
 
-    def flush(self) -> int:
-        """Write every waiting entry now; on failure they wait, still ahead of newer ones."""
+    def flush(self, connection: Connection | None = None) -> int:
+        """Write every waiting entry now, in a transaction of their own on `connection` (or
+        on one from the pool); on failure they wait, still ahead of newer ones."""
         with self._writing:
             with self._lock:
                 entries, self._entries = self._entries, []
             if not entries:
                 return 0
             try:
-                with self.engine.begin() as connection:
-                    _insert(connection, entries)
+                if connection is None:
+                    with self.engine.begin() as pooled:
+                        _insert(pooled, entries)
+                else:
+                    with connection.begin():
+                        _insert(connection, entries)
             except BaseException:
                 with self._lock:
                     self._entries[:0] = entries

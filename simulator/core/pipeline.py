@@ -56,7 +56,7 @@ class Host(Protocol):
     def journal(self) -> JournalWriter: ...
     @property
     def request_ids(self) -> RequestIds: ...
-    def flush_journal(self) -> None: ...
+    def flush_journal(self, *, wait: bool = True) -> bool: ...
 
 
 log = logging.getLogger("simulator")
@@ -147,14 +147,14 @@ class ServiceApp:
         if not len(writer) or writer.flush_scheduled:
             return
         writer.flush_scheduled = True
-        loop = asyncio.get_running_loop()
-        if self.runtime.db.in_memory:
-            # One shared connection (tests): the write stays on the loop's thread.
-            loop.call_later(JOURNAL_FLUSH_DELAY_SECONDS, self.runtime.flush_journal)
-            return
-        # The write waits for the database's write lock when another connection holds it (a
-        # second process, an export): on a thread of its own, so the server keeps answering.
-        loop.call_later(JOURNAL_FLUSH_DELAY_SECONDS, loop.run_in_executor, None, self.runtime.flush_journal)
+        asyncio.get_running_loop().call_later(JOURNAL_FLUSH_DELAY_SECONDS, self._scheduled_flush)
+
+    def _scheduled_flush(self) -> None:
+        # On the loop's thread, never waiting for the write lock: while another connection
+        # holds it, the entries wait for the next try and the server goes on answering.
+        if not self.runtime.flush_journal(wait=False):
+            self.runtime.journal.flush_scheduled = True
+            asyncio.get_running_loop().call_later(JOURNAL_FLUSH_DELAY_SECONDS, self._scheduled_flush)
 
     async def _read_body(self, receive: Receive) -> bytes:
         limit = self.vendor.max_body_bytes

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -113,6 +114,36 @@ def test_the_scheduled_flush_writes_without_a_reader(tmp_path: Path, monkeypatch
             time.sleep(0.01)
         assert _stored(tmp_path / "sim.db") == [("GET", ENROLLMENT, 200)] * 2
         assert app.state.runtime.journal.flush_scheduled is False
+
+
+def test_the_scheduled_flush_never_waits_for_another_connections_write_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # It runs on the event loop's thread: waiting there would stop the server answering.
+    monkeypatch.setattr(pipeline, "JOURNAL_FLUSH_DELAY_SECONDS", 0.01)
+    path = tmp_path / "sim.db"
+    app = create_app(_settings(path))
+    writer = app.state.runtime.journal
+    with TestClient(app) as client:
+        # An export, another process: it holds the write lock, and lets go of it a while later.
+        locker = sqlite3.connect(path, timeout=0, check_same_thread=False)
+        locker.execute("BEGIN IMMEDIATE")
+        release = threading.Timer(1.0, locker.rollback)
+        release.start()
+        try:
+            assert client.get(ENROLLMENT, headers=FULL).status_code == 200
+            time.sleep(0.2)  # scheduled tries come and go while the lock is held
+            assert client.get(ENROLLMENT, headers=FULL).status_code == 200
+            answered_while_locked = locker.in_transaction
+            waiting = len(writer)
+        finally:
+            release.join()
+            locker.close()
+        assert answered_while_locked and waiting == 2
+        deadline = time.perf_counter() + 10
+        while len(_stored(path)) < 2 and time.perf_counter() < deadline:
+            time.sleep(0.01)
+        assert _stored(path) == [("GET", ENROLLMENT, 200)] * 2
 
 
 def test_shutting_down_writes_what_waits(served: tuple[TestClient, Runtime], tmp_path: Path) -> None:
